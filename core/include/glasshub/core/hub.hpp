@@ -1,0 +1,96 @@
+// The core as the host sees it: sessions, routing and plugins behind a handful of calls.
+// host/ owns sockets and calls these; nothing here knows Beast.
+#pragma once
+
+#include <glasshub/core/config.hpp>
+#include <glasshub/core/connection.hpp>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <boost/asio/io_context.hpp>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace glasshub::core {
+
+class UserSession;
+class PluginSet;
+struct HubState;
+
+// Answer to an app's `tpa_connection_init`.
+struct AppAccepted {
+  std::shared_ptr<UserSession> session;
+  std::string package_name;
+};
+struct AppRefused {
+  std::string code;          // tpa_connection_error code, e.g. "INVALID_API_KEY"
+  std::string message;       // its message
+  uint16_t close_code;       // 1008 (1011 on internal failure; 0: keep the socket open)
+  std::string close_reason;  // e.g. "Invalid API key"
+};
+using AppInitResult = std::variant<AppAccepted, AppRefused>;
+
+// Answer to the phone's token check.
+struct AuthResult {
+  bool ok = false;
+  std::string user_id;  // the `email` claim
+  std::string error;    // why not, for the connection_error body
+};
+
+class Hub {
+ public:
+  // Takes ownership of the loaded plugins; `ioc` runs every user's serial context and timer.
+  Hub(Config config, std::unique_ptr<PluginSet> plugins, boost::asio::io_context& ioc);
+  ~Hub();
+  Hub(const Hub&) = delete;
+  Hub& operator=(const Hub&) = delete;
+
+  const Config& config() const noexcept;
+
+  // --- phone socket --------------------------------------------------------------------------
+  // Verify the core JWT (HS256, `email` claim, not expired). Any thread.
+  AuthResult authenticate_glasses(std::string_view token) const;
+  // The phone socket is open: find or create the user's session, make `conn` its phone socket
+  // (replacing an older one), send `connection_ack`. Any thread.
+  std::shared_ptr<UserSession> glasses_connected(const std::string& user_id, ConnectionPtr conn);
+  // A frame from the phone; handled on the user's serial context, in arrival order.
+  void glasses_frame(const std::shared_ptr<UserSession>& session, const ConnectionPtr& conn,
+                     std::string frame, bool binary);
+  // The phone socket closed. Ignored when `conn` was already replaced.
+  void glasses_closed(const std::shared_ptr<UserSession>& session, const ConnectionPtr& conn);
+
+  // --- app socket ----------------------------------------------------------------------------
+  // The first frame of an app socket. On success `conn` becomes that app's socket and the ack
+  // has been queued on it; on failure the caller sends the error frame and, unless
+  // close_code is 0 (a message other than tpa_connection_init), closes with it.
+  AppInitResult app_init(const ConnectionPtr& conn, std::string_view frame);
+  void app_frame(const std::shared_ptr<UserSession>& session, const std::string& package,
+                 const ConnectionPtr& conn, std::string frame, bool binary);
+  // `close_code` as received (1005 when none, 1006 when the socket dropped).
+  void app_closed(const std::shared_ptr<UserSession>& session, const std::string& package,
+                  const ConnectionPtr& conn, uint16_t close_code);
+
+  // --- operations ----------------------------------------------------------------------------
+  // `/admin/handlers`: plugins (name, version, abi, path, enabled, errors) and routes.
+  nlohmann::json handlers_json() const;
+  // `/health` body (protocol.md §12.1); `healthy_out` false means answer 503.
+  nlohmann::json health_json(bool* healthy_out) const;
+  // Counts a connection attempt refused before a session existed (bad token, bad path...).
+  void count_rejected_connection(std::string_view reason);
+
+  // Close every socket with 1001 (phones reconnect elsewhere; apps end cleanly and come back
+  // through a new session_request when the phone returns, protocol.md §10.3). On shutdown.
+  void drain();
+
+  // For tests and the lifecycle plugin until it exists: allow `package` to connect for `user`.
+  // Returns the session id the app must present.
+  std::string expect_app(const std::string& user_id, const std::string& package);
+
+ private:
+  std::unique_ptr<HubState> state_;
+};
+
+}  // namespace glasshub::core

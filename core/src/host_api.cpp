@@ -1,0 +1,314 @@
+// The gh_host_api table: the only way plugins reach the host.
+#include "host_api.hpp"
+
+#include "log.hpp"
+#include "plugin_set.hpp"
+#include "user_session.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstring>
+
+namespace glasshub::core {
+
+namespace {
+
+thread_local const CallContext* tl_call = nullptr;
+
+using nlohmann::json;
+
+const json* node(const gh_json* j) noexcept { return reinterpret_cast<const json*>(j); }
+const gh_json* handle(const json* j) noexcept { return reinterpret_cast<const gh_json*>(j); }
+std::string_view sv(gh_str s) noexcept { return s.ptr ? std::string_view(s.ptr, s.len) : std::string_view(); }
+gh_str gs(std::string_view s) noexcept { return gh_str{s.data(), s.size()}; }
+
+// A live user handle used from its own serial context, or null.
+UserSession* live(gh_user* user) noexcept {
+  if (!user || !user->session || !user->session->on_strand()) return nullptr;
+  return user->session;
+}
+
+// --- registration ---------------------------------------------------------------------------
+
+gh_status register_handler(gh_registrar* reg, gh_endpoint ep, gh_str type,
+                           gh_plugin_on_message_fn fn, void* state) {
+  if (!reg || !reg->open) return GH_ERR_WRONG_STATE;
+  if (!fn || type.len == 0 || !type.ptr || (ep != GH_ENDPOINT_GLASSES && ep != GH_ENDPOINT_APP))
+    return GH_ERR_INVALID_ARGUMENT;
+  auto& hs = reg->plugin->handlers;
+  std::string t(sv(type));
+  if (std::any_of(hs.begin(), hs.end(),
+                  [&](const auto& h) { return h.endpoint == ep && h.type == t; }))
+    return GH_ERR_INVALID_ARGUMENT;
+  hs.push_back({ep, std::move(t), fn, state, true});
+  return GH_OK;
+}
+
+gh_status register_hooks(gh_registrar* reg, const gh_lifecycle_hooks* hooks, void* state) {
+  if (!reg || !reg->open) return GH_ERR_WRONG_STATE;
+  if (!hooks || hooks->size < sizeof(size_t)) return GH_ERR_INVALID_ARGUMENT;
+  gh_plugin* p = reg->plugin;
+  if (p->has_hooks) return GH_ERR_WRONG_STATE;
+  p->hooks = gh_lifecycle_hooks{};
+  // Copy only what the plugin's version of the struct has.
+  std::memcpy(&p->hooks, hooks, std::min(hooks->size, sizeof(gh_lifecycle_hooks)));
+  p->hooks.size = sizeof(gh_lifecycle_hooks);
+  p->hooks_state = state;
+  p->has_hooks = true;
+  return GH_OK;
+}
+
+gh_status declare_counter(gh_registrar* reg, gh_str name, gh_str help, uint32_t* id) {
+  if (!reg || !reg->open) return GH_ERR_WRONG_STATE;
+  if (!id || name.len == 0) return GH_ERR_INVALID_ARGUMENT;
+  auto& c = reg->plugin->counters.emplace_back();
+  c.name = sv(name);
+  c.help = sv(help);
+  *id = static_cast<uint32_t>(reg->plugin->counters.size() - 1);
+  return GH_OK;
+}
+
+gh_status declare_histogram(gh_registrar* reg, gh_str name, gh_str help, const double* bounds,
+                            size_t n, uint32_t* id) {
+  if (!reg || !reg->open) return GH_ERR_WRONG_STATE;
+  if (!id || name.len == 0 || (n > 0 && !bounds) || n > 64) return GH_ERR_INVALID_ARGUMENT;
+  if (!std::is_sorted(bounds, bounds + n)) return GH_ERR_INVALID_ARGUMENT;
+  auto& h = reg->plugin->histograms.emplace_back();
+  h.name = sv(name);
+  h.help = sv(help);
+  h.bounds.assign(bounds, bounds + n);
+  h.buckets = std::make_unique<std::atomic<uint64_t>[]>(n + 1);
+  *id = static_cast<uint32_t>(reg->plugin->histograms.size() - 1);
+  return GH_OK;
+}
+
+// --- plugin-wide ------------------------------------------------------------------------------
+
+gh_str plugin_config(gh_plugin* p) {
+  if (!p) return gs("{}");
+  return gs(p->entry.config_json);
+}
+
+void log(gh_plugin* p, gh_log_level level, gh_str text) {
+  static const spdlog::level::level_enum map[] = {spdlog::level::trace, spdlog::level::debug,
+                                                  spdlog::level::info, spdlog::level::warn,
+                                                  spdlog::level::err};
+  auto lvl = (level >= GH_LOG_TRACE && level <= GH_LOG_ERROR) ? map[level] : spdlog::level::info;
+  LogContext ctx;
+  if (const CallContext* c = tl_call) {
+    if (c->session) ctx.user_id = c->session->user_id;
+    ctx.package_name = c->package_name;
+    ctx.correlation_id = c->correlation_id;
+  }
+  if (p) ctx.plugin = p->name;
+  log_line(lvl, "plugin_log", sv(text), ctx);
+}
+
+void counter_add(gh_plugin* p, uint32_t id, uint64_t delta) {
+  if (p && id < p->counters.size()) p->counters[id].value.fetch_add(delta, std::memory_order_relaxed);
+}
+
+void histogram_observe(gh_plugin* p, uint32_t id, double v) {
+  if (!p || id >= p->histograms.size()) return;
+  auto& h = p->histograms[id];
+  size_t i = static_cast<size_t>(std::lower_bound(h.bounds.begin(), h.bounds.end(), v) - h.bounds.begin());
+  h.buckets[i].fetch_add(1, std::memory_order_relaxed);
+  h.count.fetch_add(1, std::memory_order_relaxed);
+  double cur = h.sum.load(std::memory_order_relaxed);
+  while (!h.sum.compare_exchange_weak(cur, cur + v, std::memory_order_relaxed)) {
+  }
+}
+
+gh_str current_correlation_id(gh_plugin*) {
+  return tl_call ? gs(tl_call->correlation_id) : gs({});
+}
+
+// --- JSON view --------------------------------------------------------------------------------
+
+gh_json_kind json_kind(const gh_json* j) {
+  const json* n = node(j);
+  if (!n) return GH_JSON_ABSENT;
+  switch (n->type()) {
+    case json::value_t::null: return GH_JSON_NULL;
+    case json::value_t::boolean: return GH_JSON_BOOL;
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+    case json::value_t::number_float: return GH_JSON_NUMBER;
+    case json::value_t::string: return GH_JSON_STRING;
+    case json::value_t::array: return GH_JSON_ARRAY;
+    case json::value_t::object: return GH_JSON_OBJECT;
+    default: return GH_JSON_ABSENT;
+  }
+}
+
+const gh_json* json_get(const gh_json* j, gh_str key) {
+  const json* n = node(j);
+  if (!n || !n->is_object()) return nullptr;
+  auto it = n->find(sv(key));
+  return it == n->end() ? nullptr : handle(&*it);
+}
+
+size_t json_array_size(const gh_json* j) {
+  const json* n = node(j);
+  return n && n->is_array() ? n->size() : 0;
+}
+
+const gh_json* json_array_at(const gh_json* j, size_t i) {
+  const json* n = node(j);
+  if (!n || !n->is_array() || i >= n->size()) return nullptr;
+  return handle(&(*n)[i]);
+}
+
+gh_status json_string(const gh_json* j, gh_str* out) {
+  const json* n = node(j);
+  if (!n || !n->is_string() || !out) return GH_ERR_INVALID_ARGUMENT;
+  const auto& s = n->get_ref<const std::string&>();
+  *out = gs(s);
+  return GH_OK;
+}
+
+gh_status json_number(const gh_json* j, double* out) {
+  const json* n = node(j);
+  if (!n || !n->is_number() || !out) return GH_ERR_INVALID_ARGUMENT;
+  *out = n->get<double>();
+  return GH_OK;
+}
+
+gh_status json_bool(const gh_json* j, int* out) {
+  const json* n = node(j);
+  if (!n || !n->is_boolean() || !out) return GH_ERR_INVALID_ARGUMENT;
+  *out = n->get<bool>() ? 1 : 0;
+  return GH_OK;
+}
+
+gh_status json_dump(const gh_json* j, gh_plugin_on_bytes_fn sink, void* state) {
+  const json* n = node(j);
+  if (!n || !sink) return GH_ERR_INVALID_ARGUMENT;
+  std::string s = n->dump(-1, ' ', false, json::error_handler_t::replace);
+  sink(state, gs(s));
+  return GH_OK;
+}
+
+// --- per user ---------------------------------------------------------------------------------
+
+gh_str user_id(gh_user* u) {
+  return u && u->session ? gs(u->session->user_id) : gs({});
+}
+
+gh_status send_to_glasses(gh_user* u, gh_frame_kind kind, gh_str bytes, gh_delivery d) {
+  UserSession* s = live(u);
+  return s ? s->send_to_glasses(kind, sv(bytes), d) : GH_ERR_WRONG_STATE;
+}
+
+gh_status send_to_app(gh_user* u, gh_str pkg, gh_frame_kind kind, gh_str bytes, gh_delivery d) {
+  UserSession* s = live(u);
+  return s ? s->send_to_app(sv(pkg), kind, sv(bytes), d) : GH_ERR_WRONG_STATE;
+}
+
+gh_status publish(gh_user* u, gh_str stream, gh_str data, gh_delivery d, uint32_t* n) {
+  UserSession* s = live(u);
+  return s ? s->publish(sv(stream), sv(data), d, n) : GH_ERR_WRONG_STATE;
+}
+
+gh_status publish_binary(gh_user* u, gh_str stream, gh_str bytes, gh_delivery d, uint32_t* n) {
+  UserSession* s = live(u);
+  return s ? s->publish_binary(sv(stream), sv(bytes), d, n) : GH_ERR_WRONG_STATE;
+}
+
+gh_status close_connection(gh_user* u, gh_str pkg, uint16_t code, gh_str reason) {
+  UserSession* s = live(u);
+  return s ? s->close_connection(sv(pkg), code, sv(reason)) : GH_ERR_WRONG_STATE;
+}
+
+gh_status timer_start(gh_user* u, uint64_t delay_ms, gh_plugin_on_timer_fn fn, void* state,
+                      uint64_t* id) {
+  UserSession* s = live(u);
+  if (!s) return GH_ERR_WRONG_STATE;
+  gh_plugin* p = tl_call ? tl_call->plugin : nullptr;
+  if (!p) return GH_ERR_WRONG_STATE;
+  return s->timer_start(p, delay_ms, fn, state, id);
+}
+
+gh_status timer_cancel(gh_user* u, uint64_t id) {
+  UserSession* s = live(u);
+  return s ? s->timer_cancel(id) : GH_ERR_WRONG_STATE;
+}
+
+// --- key-value --------------------------------------------------------------------------------
+
+constexpr size_t kMaxValue = 1u << 20;
+
+gh_status kv_get(gh_plugin* p, gh_str key, gh_plugin_on_bytes_fn sink, void* state) {
+  if (!p || !p->kv || !sink) return GH_ERR_INVALID_ARGUMENT;
+  try {
+    auto v = p->kv->get(p->name, sv(key));
+    if (!v) return GH_ERR_NOT_FOUND;
+    sink(state, gs(*v));
+    return GH_OK;
+  } catch (...) {
+    return GH_ERR_INTERNAL;
+  }
+}
+
+gh_status kv_put(gh_plugin* p, gh_str key, gh_str value) {
+  if (!p || !p->kv || key.len == 0 || value.len > kMaxValue) return GH_ERR_INVALID_ARGUMENT;
+  try {
+    p->kv->put(p->name, sv(key), sv(value));
+    return GH_OK;
+  } catch (...) {
+    return GH_ERR_INTERNAL;
+  }
+}
+
+gh_status kv_delete(gh_plugin* p, gh_str key) {
+  if (!p || !p->kv) return GH_ERR_INVALID_ARGUMENT;
+  try {
+    return p->kv->erase(p->name, sv(key)) ? GH_OK : GH_ERR_NOT_FOUND;
+  } catch (...) {
+    return GH_ERR_INTERNAL;
+  }
+}
+
+const gh_host_api kTable = {
+    sizeof(gh_host_api),
+    GLASSHUB_ABI_VERSION_MAJOR,
+    GLASSHUB_ABI_VERSION_MINOR,
+    register_handler,
+    register_hooks,
+    declare_counter,
+    declare_histogram,
+    plugin_config,
+    log,
+    counter_add,
+    histogram_observe,
+    current_correlation_id,
+    json_kind,
+    json_get,
+    json_array_size,
+    json_array_at,
+    json_string,
+    json_number,
+    json_bool,
+    json_dump,
+    user_id,
+    send_to_glasses,
+    send_to_app,
+    publish,
+    publish_binary,
+    close_connection,
+    timer_start,
+    timer_cancel,
+    kv_get,
+    kv_put,
+    kv_delete,
+};
+
+}  // namespace
+
+CallScope::CallScope(const CallContext& ctx) noexcept : previous_(tl_call) { tl_call = &ctx; }
+CallScope::~CallScope() { tl_call = previous_; }
+const CallContext* current_call() noexcept { return tl_call; }
+const gh_host_api* host_api() noexcept { return &kTable; }
+
+}  // namespace glasshub::core

@@ -1,0 +1,501 @@
+#include <glasshub/core/auth.hpp>
+#include <glasshub/core/hub.hpp>
+
+#include "host_api.hpp"
+#include "hub_state.hpp"
+#include "log.hpp"
+#include "message.hpp"
+
+#include <boost/asio/post.hpp>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+
+namespace glasshub::core {
+
+using nlohmann::json;
+namespace asio = boost::asio;
+
+namespace {
+
+enum class Hook { created, disposed, glasses_connected, glasses_disconnected, app_connected,
+                  app_disconnected };
+
+// Runs one lifecycle hook of every loaded plugin, in manifest order (on the user's strand).
+void run_hooks(HubState& hub, UserSession& s, Hook hook, std::string_view package = {}) {
+  for (auto& p : hub.plugins->impl().plugins) {
+    if (!p->loaded || !p->has_hooks) continue;
+    const gh_lifecycle_hooks& h = p->hooks;
+    CallScope scope(CallContext{p.get(), &s, {}, package});
+    gh_str pkg{package.data(), package.size()};
+    try {
+      switch (hook) {
+        case Hook::created:
+          if (h.on_user_session_created) h.on_user_session_created(p->hooks_state, &s.handle);
+          break;
+        case Hook::disposed:
+          if (h.on_user_session_disposed) h.on_user_session_disposed(p->hooks_state, &s.handle);
+          break;
+        case Hook::glasses_connected:
+          if (h.on_glasses_connected) h.on_glasses_connected(p->hooks_state, &s.handle);
+          break;
+        case Hook::glasses_disconnected:
+          if (h.on_glasses_disconnected) h.on_glasses_disconnected(p->hooks_state, &s.handle);
+          break;
+        case Hook::app_connected:
+          if (h.on_app_connected) h.on_app_connected(p->hooks_state, &s.handle, pkg);
+          break;
+        case Hook::app_disconnected:
+          if (h.on_app_disconnected) h.on_app_disconnected(p->hooks_state, &s.handle, pkg);
+          break;
+      }
+    } catch (...) {
+      p->errors.fetch_add(1, std::memory_order_relaxed);
+      log_line(spdlog::level::err, "hook_failed", "lifecycle hook threw",
+               {.user_id = s.user_id, .package_name = package, .plugin = p->name});
+    }
+  }
+}
+
+std::string frame_text(std::string_view type, std::string_view rest) {
+  std::string out = R"({"type":")";
+  out += type;
+  out += '"';
+  out += rest;
+  out += R"(,"timestamp":")";
+  out += iso_timestamp();
+  out += "\"}";
+  return out;
+}
+
+Frame shared(std::string s) { return std::make_shared<const std::string>(std::move(s)); }
+
+// The core's own handler for `subscription_update`: the host owns the subscription table.
+gh_status on_subscription_update(void*, const gh_message* m) {
+  UserSession& s = *m->user->session;
+  const json& root = *reinterpret_cast<const json*>(m->root);
+  std::string_view package(m->package_name.ptr, m->package_name.len);
+  auto app = s.apps.find(package);
+  if (app == s.apps.end()) return GH_ERR_NOT_FOUND;
+  auto subs = root.find("subscriptions");
+  if (subs == root.end() || !subs->is_array()) {
+    if (app->second.conn)
+      app->second.conn->send(
+          shared(app_error_frame("MALFORMED_MESSAGE",
+                                 "subscription_update needs a \"subscriptions\" array")),
+          GH_FRAME_TEXT, GH_DELIVERY_RELIABLE);
+    return GH_OK;  // the client's mistake, not the handler's
+  }
+  std::vector<std::string> list;
+  for (const auto& e : *subs) {
+    if (e.is_string())
+      list.push_back(e.get<std::string>());
+    else if (e.is_object() && e.contains("stream") && e["stream"].is_string())
+      list.push_back(e["stream"].get<std::string>());
+  }
+  app->second.subscriptions = std::move(list);  // full replace (protocol.md §7.2)
+  return GH_OK;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+struct Dispatch {
+  // Parses once, routes, and contains any failure of the handler (DESIGN.md decisions 4, 5).
+  static void run(HubState& hub, UserSession& s, gh_endpoint ep, std::string_view package,
+                  const std::string& frame, bool binary) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::string cid = make_correlation_id(s.user_id);
+    const bool from_app = ep == GH_ENDPOINT_APP;
+    LogContext lc{s.user_id, package, cid, {}};
+    json doc;
+    std::string_view type;
+    if (binary) {
+      type = GH_BINARY_FRAME_TYPE;
+    } else {
+      doc = json::parse(frame, nullptr, false);
+      const char* problem = nullptr;
+      if (doc.is_discarded())
+        problem = "Message is not valid JSON";
+      else if (!doc.is_object())
+        problem = "Message must be a JSON object";
+      else if (auto it = doc.find("type"); it == doc.end())
+        problem = "Message has no \"type\" field";
+      else if (!it->is_string())
+        problem = "Message \"type\" must be a string";
+      else
+        type = it->get_ref<const std::string&>();
+      if (problem) {
+        hub.stats.count_rejected(from_app ? "app_malformed_message" : "glasses_malformed_message");
+        log_line(spdlog::level::warn, "malformed_message", problem, lc);
+        reply_error(s, from_app, package, "MALFORMED_MESSAGE", problem);
+        return;
+      }
+    }
+    if (log_enabled(spdlog::level::debug))
+      log_line(spdlog::level::debug, "receive",
+               std::string(from_app ? "app " : "glasses ") + std::string(type) + " (" +
+                   std::to_string(frame.size()) + " bytes)",
+               lc);
+
+    const Route* route = hub.router().find(ep, type);
+    if (!route) {
+      unrouted(hub, s, ep, package, type, frame, binary, lc);
+      return;
+    }
+    gh_message m{};
+    m.size = sizeof(gh_message);
+    m.endpoint = ep;
+    m.kind = binary ? GH_FRAME_BINARY : GH_FRAME_TEXT;
+    m.type = {type.data(), type.size()};
+    m.raw = {frame.data(), frame.size()};
+    m.root = binary ? nullptr : reinterpret_cast<const gh_json*>(&doc);
+    m.user = &s.handle;
+    m.user_id = {s.user_id.data(), s.user_id.size()};
+    m.package_name = {package.data(), package.size()};
+    m.correlation_id = {cid.data(), cid.size()};
+
+    gh_status st;
+    std::string what;
+    {
+      CallScope scope(CallContext{route->plugin, &s, cid, package});
+      try {
+        st = route->fn(route->state, &m);
+      } catch (const std::exception& e) {
+        st = GH_ERR_INTERNAL;
+        what = e.what();
+      } catch (...) {
+        st = GH_ERR_INTERNAL;
+        what = "non-standard exception";
+      }
+    }
+    route->count.fetch_add(1, std::memory_order_relaxed);
+    hub.stats.processed.fetch_add(1, std::memory_order_relaxed);
+    if (route->plugin) route->plugin->handled.fetch_add(1, std::memory_order_relaxed);
+    if (st != GH_OK) {
+      hub.stats.errors.fetch_add(1, std::memory_order_relaxed);
+      if (route->plugin) route->plugin->errors.fetch_add(1, std::memory_order_relaxed);
+      lc.plugin = route->owner;
+      log_line(spdlog::level::err, "handler_failed",
+               std::string(type) + " handler failed with status " + std::to_string(st) +
+                   (what.empty() ? "" : ": threw " + what),
+               lc);
+    }
+    hub.stats.record_latency(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+
+  static void reply_error(UserSession& s, bool from_app, std::string_view package,
+                          std::string_view code, std::string_view message) {
+    if (from_app) {
+      s.send_to_app(package, GH_FRAME_TEXT, app_error_frame(code, message), GH_DELIVERY_RELIABLE);
+    } else {
+      s.send_to_glasses(GH_FRAME_TEXT, glasses_error_frame(code, message), GH_DELIVERY_RELIABLE);
+    }
+  }
+
+  // protocol.md §2: phone types nobody handles are relayed to apps subscribed to that type;
+  // app types nobody handles get an error the SDK surfaces (never an unknown type back).
+  static void unrouted(HubState& hub, UserSession& s, gh_endpoint ep, std::string_view package,
+                       std::string_view type, const std::string& frame, bool binary,
+                       const LogContext& lc) {
+    const bool from_app = ep == GH_ENDPOINT_APP;
+    if (!from_app && !binary) {
+      uint32_t n = 0;
+      s.publish(type, frame, GH_DELIVERY_RELIABLE, &n);
+      hub.stats.count_unrouted(false, type);
+      if (log_enabled(spdlog::level::debug))
+        log_line(spdlog::level::debug, "relay",
+                 "unhandled glasses type relayed to " + std::to_string(n) + " app(s)", lc);
+      return;
+    }
+    if (binary) {
+      hub.stats.dropped_unrouted.fetch_add(1, std::memory_order_relaxed);
+      if (from_app)
+        reply_error(s, true, package, "UNSUPPORTED_MESSAGE_TYPE",
+                    "Binary frames are not accepted on the app socket");
+      return;
+    }
+    hub.stats.count_unrouted(true, type);
+    std::string msg = hub.router().is_disabled(ep, type)
+                          ? "Message type '" + std::string(type) + "' is disabled on this server"
+                          : "Unhandled message type: " + std::string(type);
+    log_line(spdlog::level::info, "unhandled_app_message", msg, lc);
+    reply_error(s, true, package, "UNSUPPORTED_MESSAGE_TYPE", msg);
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+
+void dispose(HubState& hub, const std::shared_ptr<UserSession>& s) {
+  {
+    std::lock_guard lock(hub.registry_mutex);
+    if (s->glasses || s->pending_attach.load() > 0) return;  // the phone came back
+    auto it = hub.sessions.find(s->user_id);
+    if (it != hub.sessions.end() && it->second == s) hub.sessions.erase(it);
+    s->disposed = true;
+    for (auto e = hub.expected_apps.begin(); e != hub.expected_apps.end();)
+      e = e->second.user_id == s->user_id ? hub.expected_apps.erase(e) : std::next(e);
+  }
+  log_line(spdlog::level::info, "session_disposed", "user session ended", {.user_id = s->user_id});
+  for (auto& [package, app] : s->apps) {
+    if (app.grace_timer) app.grace_timer->cancel();
+    if (!app.conn) continue;
+    app.conn->send(shared(frame_text("app_stopped", "")), GH_FRAME_TEXT, GH_DELIVERY_RELIABLE);
+    app.conn->close(1000, "User session ended");
+  }
+  s->cancel_all_timers();
+  run_hooks(hub, *s, Hook::disposed);
+  s->apps.clear();
+}
+
+}  // namespace
+
+Hub::Hub(Config config, std::unique_ptr<PluginSet> plugins, asio::io_context& ioc)
+    : state_(std::make_unique<HubState>(std::move(config), std::move(plugins), ioc)) {
+  for (const auto& a : state_->config.apps) state_->app_registry.emplace(a.package_name, a);
+  // A plugin may own subscription_update; otherwise the core's table handles it.
+  state_->plugins->impl().router.add(GH_ENDPOINT_APP, "subscription_update", nullptr,
+                                     &on_subscription_update, state_.get(), "core");
+}
+
+Hub::~Hub() {
+  std::lock_guard lock(state_->registry_mutex);
+  state_->sessions.clear();
+}
+
+const Config& Hub::config() const noexcept { return state_->config; }
+
+AuthResult Hub::authenticate_glasses(std::string_view token) const {
+  TokenCheck c = verify_core_token(token, state_->config.auth.jwt_secret);
+  AuthResult r;
+  r.ok = c.user_id.has_value();
+  if (r.ok) r.user_id = *c.user_id;
+  r.error = c.error;
+  return r;
+}
+
+std::shared_ptr<UserSession> Hub::glasses_connected(const std::string& user_id,
+                                                    ConnectionPtr conn) {
+  HubState& hub = *state_;
+  hub.stats.glasses_connections.fetch_add(1);
+  hub.stats.phone_connected();
+  std::shared_ptr<UserSession> s;
+  bool created = false;
+  {
+    std::lock_guard lock(hub.registry_mutex);
+    auto& slot = hub.sessions[user_id];
+    if (!slot || slot->disposed) {
+      slot = std::make_shared<UserSession>(hub, user_id);
+      created = true;
+    }
+    s = slot;
+    s->pending_attach.fetch_add(1);
+  }
+  // The ack goes out at once (protocol.md §1 G2), before anything the session queues.
+  conn->send(shared(R"({"type":"connection_ack","sessionId":)" + json_quote(user_id) +
+                    R"(,"timestamp":")" + iso_timestamp() + "\"}"),
+             GH_FRAME_TEXT, GH_DELIVERY_RELIABLE);
+  asio::post(s->strand, [&hub, s, conn, created] {
+    s->pending_attach.fetch_sub(1);
+    if (created) run_hooks(hub, *s, Hook::created);
+    if (s->grace_timer) {
+      s->grace_timer->cancel();
+      s->grace_timer.reset();
+    }
+    ConnectionPtr old = std::exchange(s->glasses, conn);
+    if (old && old != conn) old->close(1000, "Replaced by a newer connection");
+    log_line(spdlog::level::info, "glasses_connected",
+             created ? "new user session" : "user session resumed", {.user_id = s->user_id});
+    run_hooks(hub, *s, Hook::glasses_connected);
+  });
+  return s;
+}
+
+void Hub::glasses_frame(const std::shared_ptr<UserSession>& s, const ConnectionPtr&,
+                        std::string frame, bool binary) {
+  asio::post(s->strand, [&hub = *state_, s, frame = std::move(frame), binary] {
+    Dispatch::run(hub, *s, GH_ENDPOINT_GLASSES, {}, frame, binary);
+  });
+}
+
+void Hub::glasses_closed(const std::shared_ptr<UserSession>& s, const ConnectionPtr& conn) {
+  HubState& hub = *state_;
+  hub.stats.glasses_connections.fetch_sub(1);
+  hub.stats.phone_disconnected();
+  asio::post(s->strand, [&hub, s, conn] {
+    if (s->glasses != conn) return;  // a close from a socket already replaced
+    s->glasses.reset();
+    run_hooks(hub, *s, Hook::glasses_disconnected);
+    if (!hub.config.session.grace_period_cleanup_enabled) return;
+    s->grace_timer = std::make_unique<asio::steady_timer>(s->strand);
+    s->grace_timer->expires_after(std::chrono::milliseconds(hub.config.session.grace_period_ms));
+    s->grace_timer->async_wait([&hub, s](const boost::system::error_code& ec) {
+      if (!ec && !s->glasses) dispose(hub, s);
+    });
+  });
+}
+
+AppInitResult Hub::app_init(const ConnectionPtr& conn, std::string_view frame) {
+  HubState& hub = *state_;
+  auto refuse = [&](std::string code, std::string message, uint16_t close_code,
+                    std::string reason) -> AppInitResult {
+    hub.stats.count_rejected("app_" + code);
+    return AppRefused{std::move(code), std::move(message), close_code, std::move(reason)};
+  };
+  json doc = json::parse(frame, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object())
+    return refuse("MALFORMED_MESSAGE", "Message is not a JSON object", 0, {});
+  auto str = [&](const char* key) -> std::string {
+    auto it = doc.find(key);
+    return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  if (str("type") != "tpa_connection_init")
+    return refuse("SESSION_NOT_FOUND", "Not initialized: send tpa_connection_init first", 0, {});
+  const std::string session_id = str("sessionId"), package = str("packageName"),
+                    api_key = str("apiKey");
+  if (session_id.empty() || package.empty())
+    return refuse("MALFORMED_MESSAGE", "tpa_connection_init needs sessionId and packageName",
+                  1008, "Invalid session ID format");
+  auto reg = hub.app_registry.find(package);
+  if (reg == hub.app_registry.end() || sha256_hex(api_key) != reg->second.hashed_api_key)
+    return refuse("INVALID_API_KEY", "Invalid API key", 1008, "Invalid API key");
+  std::shared_ptr<UserSession> s;
+  {
+    std::lock_guard lock(hub.registry_mutex);
+    auto e = hub.expected_apps.find(session_id);
+    if (e == hub.expected_apps.end() || e->second.package_name != package)
+      s = nullptr;
+    else if (auto it = hub.sessions.find(e->second.user_id);
+             it != hub.sessions.end() && !it->second->disposed) {
+      s = it->second;
+      s->pending_attach.fetch_add(1);
+    }
+  }
+  if (!s) return refuse("SESSION_NOT_FOUND", "Session not found", 1008, "Session not found");
+  hub.stats.app_connections.fetch_add(1);
+  asio::post(s->strand, [&hub, s, conn, package, session_id] {
+    s->pending_attach.fetch_sub(1);
+    AppLink& app = s->apps[package];
+    if (app.grace_timer) {
+      app.grace_timer->cancel();
+      app.grace_timer.reset();
+    }
+    ConnectionPtr old = std::exchange(app.conn, conn);
+    if (old && old != conn) old->close(1000, "App session cleanup");
+    app.session_id = session_id;
+    conn->send(
+        shared(R"({"type":"tpa_connection_ack","sessionId":)" + json_quote(session_id) +
+               R"(,"settings":[],"mentraosSettings":{"metricSystemEnabled":false,)"
+               R"("contextualDashboard":true,"headUpAngle":45,"brightness":50,)"
+               R"("autoBrightness":true,"sensingEnabled":true,"alwaysOnStatusBar":false,)"
+               R"("bypassVad":false,"bypassAudioEncoding":false,"preferredMic":"auto",)"
+               R"("useOnboardMic":false,"userTimezone":null},"capabilities":null,"timestamp":")" +
+               iso_timestamp() + "\"}"),
+        GH_FRAME_TEXT, GH_DELIVERY_RELIABLE);
+    conn->send(shared(frame_text("device_state_update",
+                                 R"(,"state":{"connected":false},"fullSnapshot":true)")),
+               GH_FRAME_TEXT, GH_DELIVERY_RELIABLE);
+    log_line(spdlog::level::info, "app_connected", "app socket attached",
+             {.user_id = s->user_id, .package_name = package});
+    run_hooks(hub, *s, Hook::app_connected, package);
+  });
+  return AppAccepted{s, package};
+}
+
+void Hub::app_frame(const std::shared_ptr<UserSession>& s, const std::string& package,
+                    const ConnectionPtr&, std::string frame, bool binary) {
+  asio::post(s->strand, [&hub = *state_, s, package, frame = std::move(frame), binary] {
+    Dispatch::run(hub, *s, GH_ENDPOINT_APP, package, frame, binary);
+  });
+}
+
+void Hub::app_closed(const std::shared_ptr<UserSession>& s, const std::string& package,
+                     const ConnectionPtr& conn, uint16_t close_code) {
+  HubState& hub = *state_;
+  hub.stats.app_connections.fetch_sub(1);
+  asio::post(s->strand, [&hub, s, package, conn, close_code] {
+    auto it = s->apps.find(package);
+    if (it == s->apps.end() || it->second.conn != conn) return;  // already replaced
+    it->second.conn.reset();
+    log_line(spdlog::level::info, "app_disconnected",
+             "app socket closed with code " + std::to_string(close_code),
+             {.user_id = s->user_id, .package_name = package});
+    run_hooks(hub, *s, Hook::app_disconnected, package);
+    // Subscriptions survive the app grace period so a reconnect resumes them.
+    auto& timer = it->second.grace_timer;
+    timer = std::make_unique<asio::steady_timer>(s->strand);
+    timer->expires_after(std::chrono::milliseconds(hub.config.app.grace_period_ms));
+    timer->async_wait([s, package](const boost::system::error_code& ec) {
+      if (ec) return;
+      auto a = s->apps.find(package);
+      if (a != s->apps.end() && !a->second.conn) s->apps.erase(a);
+    });
+  });
+}
+
+json Hub::handlers_json() const { return describe_plugins(*state_->plugins); }
+
+json Hub::health_json(bool* healthy_out) const {
+  const HubState& hub = *state_;
+  json glasses_types = json::object(), app_types = json::object();
+  for (gh_endpoint ep : {GH_ENDPOINT_GLASSES, GH_ENDPOINT_APP}) {
+    json& out = ep == GH_ENDPOINT_APP ? app_types : glasses_types;
+    for (const auto& [type, r] : hub.router().table(ep))
+      if (auto n = r.count.load()) out[type] = n;
+  }
+  size_t sessions;
+  {
+    std::lock_guard lock(const_cast<HubState&>(hub).registry_mutex);
+    sessions = hub.sessions.size();
+  }
+  uint64_t processed = hub.stats.processed.load(), errors = hub.stats.errors.load();
+  double rate = processed ? static_cast<double>(errors) / static_cast<double>(processed) : 0.0;
+  const char* status = rate > 0.10 ? "unhealthy" : rate > 0.01 ? "degraded" : "healthy";
+  json h = {{"status", status},
+            {"connections",
+             {{"glassesConnections", std::max<int64_t>(0, hub.stats.glasses_connections.load())},
+              {"appConnections", std::max<int64_t>(0, hub.stats.app_connections.load())},
+              {"totalSessions", sessions}}},
+            {"messages",
+             {{"glassesTypes", glasses_types},
+              {"appTypes", app_types},
+              {"processed", processed},
+              {"errors", errors}}}};
+  hub.stats.fill(h);
+  h["uptime"] = std::floor(hub.stats.uptime_seconds());
+  h["timestamp"] = iso_timestamp();
+  if (healthy_out) *healthy_out = std::string_view(status) != "unhealthy";
+  return h;
+}
+
+void Hub::count_rejected_connection(std::string_view reason) {
+  state_->stats.count_rejected(reason);
+}
+
+void Hub::drain() {
+  std::vector<std::shared_ptr<UserSession>> all;
+  {
+    std::lock_guard lock(state_->registry_mutex);
+    for (auto& [id, s] : state_->sessions) all.push_back(s);
+  }
+  for (auto& s : all) {
+    asio::post(s->strand, [s] {
+      if (s->glasses) s->glasses->close(1001, "Server shutting down");
+      for (auto& [package, app] : s->apps)
+        if (app.conn) app.conn->close(1001, "Server shutting down");
+    });
+  }
+}
+
+std::string Hub::expect_app(const std::string& user_id, const std::string& package) {
+  std::string sid = user_id + "-" + package;
+  std::lock_guard lock(state_->registry_mutex);
+  state_->expected_apps[sid] = ExpectedApp{user_id, package};
+  return sid;
+}
+
+}  // namespace glasshub::core

@@ -1,0 +1,82 @@
+#include <glasshub/core/logging.hpp>
+
+#include "log.hpp"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
+
+#include <atomic>
+#include <chrono>
+#include <ctime>
+#include <mutex>
+
+namespace glasshub::core {
+
+namespace {
+std::atomic<bool> g_json{true};
+
+void append_field(std::string& out, std::string_view key, std::string_view value) {
+  if (value.empty()) return;
+  out += ",\"";
+  out += key;
+  out += "\":";
+  out += nlohmann::json(std::string(value)).dump(-1, ' ', false,
+                                                 nlohmann::json::error_handler_t::replace);
+}
+}  // namespace
+
+void init_logging(const std::string& level, const std::string& format) {
+  spdlog::drop("glasshub");
+  auto logger = spdlog::stderr_logger_mt("glasshub");
+  g_json = format != "text";
+  logger->set_pattern(g_json ? "%v" : "%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  logger->set_level(spdlog::level::from_str(level));
+  logger->flush_on(spdlog::level::warn);
+  spdlog::set_default_logger(logger);
+}
+
+void log_line(spdlog::level::level_enum level, std::string_view event, std::string_view text,
+              const LogContext& ctx) {
+  // Logs always go to stderr, even before init_logging (stdout carries CLI output).
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (!spdlog::get("glasshub")) init_logging("info", "json");
+  });
+  auto* logger = spdlog::default_logger_raw();
+  if (!logger->should_log(level)) return;
+  std::string line;
+  line.reserve(192 + text.size());
+  if (g_json) {
+    auto now = std::chrono::system_clock::now();
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+    std::time_t secs = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char ts[64];
+    std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                  static_cast<int>(ms % 1000));
+    line += "{\"time\":\"";
+    line += ts;
+    line += "\",\"level\":\"";
+    line += spdlog::level::to_string_view(level).data();
+    line += "\",\"service\":\"glasshub\"";
+    append_field(line, "event", event);
+    append_field(line, "userId", ctx.user_id);
+    append_field(line, "packageName", ctx.package_name);
+    append_field(line, "correlationId", ctx.correlation_id);
+    append_field(line, "plugin", ctx.plugin);
+    append_field(line, "msg", text);
+    line += '}';
+  } else {
+    line += event;
+    if (!ctx.correlation_id.empty()) (line += " cid=") += ctx.correlation_id;
+    if (!ctx.user_id.empty()) (line += " user=") += ctx.user_id;
+    if (!ctx.package_name.empty()) (line += " app=") += ctx.package_name;
+    if (!ctx.plugin.empty()) (line += " plugin=") += ctx.plugin;
+    (line += ": ") += text;
+  }
+  logger->log(level, "{}", line);
+}
+
+}  // namespace glasshub::core

@@ -1,0 +1,58 @@
+// Counters behind /health (protocol.md §12.1): cheap atomics on the message path, mutexes only
+// for rare events (connects, unrouted types, rejections).
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace glasshub::core {
+
+class HealthStats {
+ public:
+  HealthStats();
+
+  std::atomic<int64_t> glasses_connections{0};
+  std::atomic<int64_t> app_connections{0};
+  std::atomic<uint64_t> processed{0};
+  std::atomic<uint64_t> errors{0};
+  std::atomic<uint64_t> dropped_unrouted{0};
+
+  void record_latency(double ms) noexcept;
+  void phone_connected();
+  void phone_disconnected();
+  // A message whose type no handler owns (phone relays, app refusals).
+  void count_unrouted(bool from_app, std::string_view type);
+  void count_rejected(std::string_view reason);
+
+  // Fills connections.{connectionsLastMinute,disconnectionsLastMinute}, messages.{avgLatencyMs,
+  // p99LatencyMs}, adds unrouted types to messages.{glassesTypes,appTypes}.
+  void fill(nlohmann::json& health) const;
+  double uptime_seconds() const;
+
+ private:
+  struct Window {  // events per second over the last 60 s
+    std::array<uint64_t, 60> counts{};
+    std::array<int64_t, 60> second{};
+    void add(int64_t now);
+    uint64_t sum(int64_t now) const;
+  };
+  static int64_t now_seconds();
+
+  std::array<std::atomic<float>, 100> latencies_{};
+  std::atomic<uint64_t> latency_n_{0};
+  mutable std::mutex mutex_;
+  Window connects_, disconnects_;
+  std::map<std::string, uint64_t, std::less<>> unrouted_[2];
+  std::map<std::string, uint64_t, std::less<>> rejected_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace glasshub::core

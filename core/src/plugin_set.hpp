@@ -1,0 +1,78 @@
+// Loaded plugins as the core sees them (the definition behind the SDK's opaque gh_plugin).
+#pragma once
+
+#include <glasshub/core/plugin_loader.hpp>
+#include <glasshub/sdk.h>
+
+#include "kv_store.hpp"
+#include "router.hpp"
+
+#include <boost/dll/shared_library.hpp>
+
+#include <atomic>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+// One manifest entry, loaded or not. Host-owned; plugins hold it as `gh_plugin*`.
+struct gh_plugin {
+  glasshub::core::ManifestEntry entry;
+  boost::dll::shared_library library;  // unloaded last: everything below may point into it
+  bool loaded = false;
+  std::string name, version, description;
+  uint32_t abi_major = 0, abi_minor = 0;
+  gh_plugin_on_unload_fn on_unload = nullptr;
+  void* state = nullptr;
+
+  bool has_hooks = false;
+  gh_lifecycle_hooks hooks{};
+  void* hooks_state = nullptr;
+
+  struct Handler {
+    gh_endpoint endpoint;
+    std::string type;
+    gh_plugin_on_message_fn fn;
+    void* state;
+    bool enabled;
+  };
+  std::vector<Handler> handlers;
+
+  struct Counter {
+    std::string name, help;
+    std::atomic<uint64_t> value{0};
+  };
+  struct Histogram {
+    std::string name, help;
+    std::vector<double> bounds;
+    std::unique_ptr<std::atomic<uint64_t>[]> buckets;  // bounds.size() + 1 (+Inf)
+    std::atomic<uint64_t> count{0};
+    std::atomic<double> sum{0};
+  };
+  std::deque<Counter> counters;      // deque: ids index stable elements
+  std::deque<Histogram> histograms;
+
+  std::atomic<uint64_t> errors{0};
+  std::atomic<uint64_t> handled{0};
+  glasshub::core::KvStore* kv = nullptr;
+};
+
+// The registration window handed to on_load.
+struct gh_registrar {
+  gh_plugin* plugin;
+  bool open;
+};
+
+namespace glasshub::core {
+
+struct PluginSet::Impl {
+  std::unique_ptr<KvStore> kv;
+  std::vector<std::unique_ptr<gh_plugin>> plugins;  // manifest order, disabled ones included
+  Router router;
+
+  ~Impl();  // unloads in reverse order
+};
+
+const char* endpoint_name(gh_endpoint e) noexcept;
+
+}  // namespace glasshub::core

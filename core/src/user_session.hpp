@@ -1,0 +1,89 @@
+// One user's session: the phone socket, the app sockets, subscriptions and timers. Every field
+// below `strand` is touched only on that strand (DESIGN.md decision 4).
+#pragma once
+
+#include <glasshub/core/connection.hpp>
+#include <glasshub/sdk.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace glasshub::core {
+class UserSession;
+struct HubState;
+}  // namespace glasshub::core
+
+// The definition behind the SDK's opaque gh_user.
+struct gh_user {
+  glasshub::core::UserSession* session;
+};
+
+namespace glasshub::core {
+
+using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
+
+struct AppLink {
+  ConnectionPtr conn;
+  std::string session_id;  // "<userId>-<packageName>", as issued
+  std::vector<std::string> subscriptions;
+  std::unique_ptr<boost::asio::steady_timer> grace_timer;  // running while the socket is gone
+};
+
+class UserSession : public std::enable_shared_from_this<UserSession> {
+ public:
+  UserSession(HubState& hub, std::string user_id);
+  ~UserSession();
+
+  HubState& hub;
+  const std::string user_id;
+  Strand strand;
+  gh_user handle{this};
+
+  // --- strand-only state ---
+  ConnectionPtr glasses;
+  std::map<std::string, AppLink, std::less<>> apps;
+  std::unique_ptr<boost::asio::steady_timer> grace_timer;  // phone gone: dispose when it fires
+  bool disposed = false;
+  std::atomic<int> pending_attach{0};  // sockets being attached: disposal must wait
+
+  bool on_strand() const noexcept { return strand.running_in_this_thread(); }
+
+  // Services behind gh_host_api (strand only).
+  gh_status send_to_glasses(gh_frame_kind kind, std::string_view bytes, gh_delivery delivery);
+  gh_status send_to_app(std::string_view package, gh_frame_kind kind, std::string_view bytes,
+                        gh_delivery delivery);
+  gh_status publish(std::string_view stream, std::string_view data_json, gh_delivery delivery,
+                    uint32_t* delivered);
+  gh_status publish_binary(std::string_view stream, std::string_view bytes,
+                           gh_delivery delivery, uint32_t* delivered);
+  gh_status close_connection(std::string_view package, uint16_t code, std::string_view reason);
+  gh_status timer_start(gh_plugin* plugin, uint64_t delay_ms, gh_plugin_on_timer_fn fn,
+                        void* state, uint64_t* id_out);
+  gh_status timer_cancel(uint64_t id);
+  // Cancels every timer (each plugin hears of it once, with a null user).
+  void cancel_all_timers();
+
+ private:
+  struct Timer {
+    std::unique_ptr<boost::asio::steady_timer> timer;
+    gh_plugin* plugin;
+    gh_plugin_on_timer_fn fn;
+    void* state;
+  };
+  std::unordered_map<uint64_t, Timer> timers_;
+  uint64_t next_timer_id_ = 1;
+};
+
+// True when an app subscribed as `subscription` wants events published on `stream`.
+bool subscription_matches(std::string_view subscription, std::string_view stream) noexcept;
+
+}  // namespace glasshub::core

@@ -1,0 +1,87 @@
+#include "app_endpoint.hpp"
+
+#include "iso_timestamp.hpp"
+#include "ws_connection.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <variant>
+
+namespace glasshub::host {
+
+namespace {
+
+void send_error(const core::ConnectionPtr& conn, std::string_view code, std::string_view message) {
+  const nlohmann::json error{{"type", "tpa_connection_error"},
+                             {"code", code},
+                             {"message", message},
+                             {"timestamp", iso_timestamp()}};
+  conn->send(std::make_shared<const std::string>(error.dump()), GH_FRAME_TEXT,
+             GH_DELIVERY_RELIABLE);
+}
+
+// Only the init message may open a session; anything else before it is answered, not routed.
+bool is_init(std::string_view frame) {
+  const auto doc = nlohmann::json::parse(frame, nullptr, false);
+  return doc.is_object() && doc.value("type", std::string()) == "tpa_connection_init";
+}
+
+}  // namespace
+
+void app_endpoint::upgrade(core::Hub& hub, beast::tcp_stream& stream, const http_request& req) {
+  const auto& config = hub.config();
+  // Beast pings after half the idle time without traffic and drops the socket after the whole
+  // of it, so an idle time of twice the interval gives a protocol ping every app_ping_interval_ms
+  // (SDK 2.1.29 must never get a JSON ping) and a pong deadline of the same length.
+  websocket::stream_base::timeout timeout{
+      std::chrono::seconds(30), 2 * std::chrono::milliseconds(config.websocket.app_ping_interval_ms),
+      true};
+  auto handler = std::make_unique<app_endpoint>(hub, stream.get_executor());
+  std::make_shared<ws_connection>(stream.release_socket(), std::move(handler), config.websocket,
+                                  timeout)
+      ->run(req);
+}
+
+app_endpoint::app_endpoint(core::Hub& hub, const net::any_io_executor& strand)
+    : hub_(hub), init_timer_(strand) {}
+
+void app_endpoint::on_open(const core::ConnectionPtr& conn) {
+  init_timer_.expires_after(std::chrono::milliseconds(hub_.config().app.session_timeout_ms));
+  // `conn` owns this endpoint, so holding it keeps `this` alive until the wait ends.
+  init_timer_.async_wait([this, conn](beast::error_code ec) {
+    if (ec || session_) return;
+    conn->close(websocket::close_code::policy_error, "Connection initialization timeout");
+  });
+}
+
+void app_endpoint::on_frame(const core::ConnectionPtr& conn, std::string&& bytes, bool binary) {
+  if (session_) return hub_.app_frame(session_, package_, conn, std::move(bytes), binary);
+  if (refused_) return;  // closing: nothing more to say
+  if (binary || !is_init(bytes)) {
+    send_error(conn, "SESSION_NOT_FOUND", "Not initialized: send tpa_connection_init first");
+    return;
+  }
+  init(conn, bytes);
+}
+
+void app_endpoint::init(const core::ConnectionPtr& conn, std::string_view frame) {
+  auto result = hub_.app_init(conn, frame);
+  if (auto* accepted = std::get_if<core::AppAccepted>(&result)) {
+    session_ = std::move(accepted->session);
+    package_ = std::move(accepted->package_name);
+    init_timer_.cancel();
+    return;
+  }
+  auto& refused = std::get<core::AppRefused>(result);
+  refused_ = true;
+  send_error(conn, refused.code, refused.message);
+  conn->close(refused.close_code, std::move(refused.close_reason));
+}
+
+void app_endpoint::on_closed(const core::ConnectionPtr& conn, uint16_t close_code) {
+  init_timer_.cancel();
+  if (session_) hub_.app_closed(session_, package_, conn, close_code);
+}
+
+}  // namespace glasshub::host

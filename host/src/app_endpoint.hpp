@@ -1,0 +1,38 @@
+// `/app-ws`: an app server's socket. Lifecycle only: init handshake and timeout, then the hub.
+#pragma once
+
+#include "http_message.hpp"
+#include "ws_handler.hpp"
+
+#include <glasshub/core/hub.hpp>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace glasshub::host {
+
+class app_endpoint final : public ws_handler {
+ public:
+  // SDK 2.1.29 authenticates with its first message, so every upgrade is accepted.
+  static void upgrade(core::Hub& hub, beast::tcp_stream& stream, const http_request& req);
+
+  app_endpoint(core::Hub& hub, const net::any_io_executor& strand);
+
+  void on_open(const core::ConnectionPtr& conn) override;
+  void on_frame(const core::ConnectionPtr& conn, std::string&& bytes, bool binary) override;
+  void on_closed(const core::ConnectionPtr& conn, uint16_t close_code) override;
+
+ private:
+  void init(const core::ConnectionPtr& conn, std::string_view frame);
+
+  core::Hub& hub_;
+  net::steady_timer init_timer_;
+  std::shared_ptr<core::UserSession> session_;  // set once tpa_connection_init is accepted
+  std::string package_;
+  bool refused_ = false;
+};
+
+}  // namespace glasshub::host

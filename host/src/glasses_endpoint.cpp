@@ -1,0 +1,88 @@
+#include "glasses_endpoint.hpp"
+
+#include "iso_timestamp.hpp"
+#include "ws_connection.hpp"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+namespace glasshub::host {
+
+namespace {
+
+// The phone's socket API cannot see protocol pings, so liveness is an app-level JSON ping.
+const core::Frame& ping_frame() {
+  static const core::Frame frame = std::make_shared<const std::string>(R"({"type":"ping"})");
+  return frame;
+}
+
+// Header first, then the `token` query parameter (protocol.md §4.1).
+std::string phone_token(const http_request& req) {
+  if (const std::string_view bearer = bearer_token(req); !bearer.empty()) return std::string(bearer);
+  const auto params = parse_target(req).params();
+  const auto it = params.find("token");
+  return it == params.end() ? std::string() : (*it).value;
+}
+
+}  // namespace
+
+std::optional<http_response> glasses_endpoint::upgrade(core::Hub& hub, beast::tcp_stream& stream,
+                                                       const http_request& req) {
+  const core::AuthResult auth = hub.authenticate_glasses(phone_token(req));
+  if (!auth.ok) {
+    hub.count_rejected_connection("auth");
+    const nlohmann::json body{{"type", "connection_error"},
+                              {"message", auth.error},
+                              {"timestamp", iso_timestamp()}};
+    return make_response(req, http::status::unauthorized, "application/json", body.dump());
+  }
+  // No WebSocket idle timeout: the heartbeat keeps the socket busy and the phone checks liveness.
+  websocket::stream_base::timeout timeout{std::chrono::seconds(30),
+                                          websocket::stream_base::none(), false};
+  auto handler = std::make_unique<glasses_endpoint>(hub, auth.user_id, stream.get_executor());
+  std::make_shared<ws_connection>(stream.release_socket(), std::move(handler),
+                                  hub.config().websocket, timeout)
+      ->run(req);
+  return std::nullopt;
+}
+
+glasses_endpoint::glasses_endpoint(core::Hub& hub, std::string user_id,
+                                   const net::any_io_executor& strand)
+    : hub_(hub),
+      user_id_(std::move(user_id)),
+      heartbeat_interval_(hub.config().websocket.glasses_heartbeat_interval_ms),
+      heartbeat_(strand) {}
+
+void glasses_endpoint::on_open(const core::ConnectionPtr& conn) {
+  try {
+    session_ = hub_.glasses_connected(user_id_, conn);
+  } catch (const std::exception& e) {
+    spdlog::error("glasses session for {} failed: {}", user_id_, e.what());
+    conn->close(websocket::close_code::internal_error, "Internal server error");
+    return;
+  }
+  if (heartbeat_interval_.count() > 0) schedule_ping(conn);
+}
+
+void glasses_endpoint::on_frame(const core::ConnectionPtr& conn, std::string&& bytes,
+                                bool binary) {
+  if (session_) hub_.glasses_frame(session_, conn, std::move(bytes), binary);
+}
+
+void glasses_endpoint::on_closed(const core::ConnectionPtr& conn, uint16_t) {
+  closed_ = true;
+  heartbeat_.cancel();
+  if (session_) hub_.glasses_closed(session_, conn);
+}
+
+void glasses_endpoint::schedule_ping(const core::ConnectionPtr& conn) {
+  heartbeat_.expires_after(heartbeat_interval_);
+  // `conn` owns this endpoint, so holding it keeps `this` alive until the wait ends.
+  heartbeat_.async_wait([this, conn](beast::error_code ec) {
+    if (ec || closed_) return;
+    conn->send(ping_frame(), GH_FRAME_TEXT, GH_DELIVERY_DROPPABLE);
+    schedule_ping(conn);
+  });
+}
+
+}  // namespace glasshub::host

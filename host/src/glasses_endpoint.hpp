@@ -1,0 +1,42 @@
+// `/glasses-ws`: the phone's socket. Lifecycle only: auth, heartbeat, hand frames to the hub.
+#pragma once
+
+#include "http_message.hpp"
+#include "ws_handler.hpp"
+
+#include <glasshub/core/hub.hpp>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace glasshub::host {
+
+class glasses_endpoint final : public ws_handler {
+ public:
+  // Checks the phone's token; on success `stream`'s socket becomes a phone connection, otherwise
+  // the 401 to answer instead is returned.
+  static std::optional<http_response> upgrade(core::Hub& hub, beast::tcp_stream& stream,
+                                              const http_request& req);
+
+  glasses_endpoint(core::Hub& hub, std::string user_id, const net::any_io_executor& strand);
+
+  void on_open(const core::ConnectionPtr& conn) override;
+  void on_frame(const core::ConnectionPtr& conn, std::string&& bytes, bool binary) override;
+  void on_closed(const core::ConnectionPtr& conn, uint16_t close_code) override;
+
+ private:
+  void schedule_ping(const core::ConnectionPtr& conn);
+
+  core::Hub& hub_;
+  const std::string user_id_;
+  const std::chrono::milliseconds heartbeat_interval_;
+  net::steady_timer heartbeat_;
+  std::shared_ptr<core::UserSession> session_;
+  bool closed_ = false;
+};
+
+}  // namespace glasshub::host

@@ -1,0 +1,163 @@
+#include "http_session.hpp"
+
+#include "app_endpoint.hpp"
+#include "glasses_endpoint.hpp"
+#include "iso_timestamp.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace glasshub::host {
+
+namespace {
+
+// Time to receive one request (or the next one on a kept-alive connection) and to send its answer.
+constexpr auto io_timeout = std::chrono::seconds(30);
+constexpr std::uint32_t header_limit = 8 * 1024;
+constexpr std::uint64_t body_limit = 1024 * 1024;
+
+http_response json_response(const http_request& req, http::status status,
+                            const nlohmann::json& body) {
+  return make_response(req, status, "application/json", body.dump());
+}
+
+http_response error_response(const http_request& req, http::status status,
+                             std::string_view message) {
+  return json_response(req, status, {{"error", message}});
+}
+
+// Compares every byte whatever the first difference, so the admin token does not leak by timing.
+bool same_secret(std::string_view given, std::string_view expected) {
+  if (given.size() != expected.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < given.size(); ++i) diff |= given[i] ^ expected[i];
+  return diff == 0;
+}
+
+void add_cors(const std::vector<std::string>& allowed, const http_request& req,
+              http_response& res) {
+  const std::string_view origin = req[http::field::origin];
+  for (const std::string& entry : allowed) {
+    if (entry == "*") {
+      res.set(http::field::access_control_allow_origin, "*");
+      return;
+    }
+    if (!origin.empty() && entry == origin) {
+      res.set(http::field::access_control_allow_origin, origin);
+      res.set(http::field::vary, "Origin");
+      return;
+    }
+  }
+}
+
+http_response preflight(const http_request& req) {
+  http_response res{http::status::no_content, req.version()};
+  res.keep_alive(req.keep_alive());
+  res.set(http::field::access_control_allow_methods, "GET, POST, PUT, DELETE, OPTIONS");
+  const std::string_view asked = req[http::field::access_control_request_headers];
+  res.set(http::field::access_control_allow_headers,
+          asked.empty() ? std::string_view("Authorization, Content-Type") : asked);
+  res.set(http::field::access_control_max_age, "86400");
+  return res;
+}
+
+}  // namespace
+
+http_session::http_session(tcp::socket&& socket, core::Hub& hub)
+    : stream_(std::move(socket)), hub_(hub) {}
+
+void http_session::run() {
+  // The acceptor's handler is not on this socket's strand; every later handler is.
+  net::dispatch(stream_.get_executor(),
+                beast::bind_front_handler(&http_session::do_read, shared_from_this()));
+}
+
+void http_session::do_read() {
+  parser_.emplace();
+  parser_->header_limit(header_limit);
+  parser_->body_limit(body_limit);
+  stream_.expires_after(io_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+}
+
+void http_session::on_read(beast::error_code ec, std::size_t) {
+  if (ec == http::error::end_of_stream) {
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    return;
+  }
+  if (ec) return;  // timeout, reset, or a request over the limits: drop the connection
+  const http_request& req = parser_->get();
+  if (!beast::websocket::is_upgrade(req)) return respond(req, route(req));
+  if (auto refusal = upgrade(req)) respond(req, std::move(*refusal));
+}
+
+std::optional<http_response> http_session::upgrade(const http_request& req) {
+  const auto path = parse_target(req).encoded_path();
+  if (path == "/glasses-ws") return glasses_endpoint::upgrade(hub_, stream_, req);
+  if (path == "/app-ws") {
+    app_endpoint::upgrade(hub_, stream_, req);
+    return std::nullopt;
+  }
+  hub_.count_rejected_connection("path");
+  return make_response(req, http::status::not_found, "text/plain", "Unknown WebSocket path");
+}
+
+http_response http_session::route(const http_request& req) const {
+  if (req.method() == http::verb::options) return preflight(req);
+  const auto path = parse_target(req).encoded_path();
+  if (req.method() == http::verb::get && path == "/health") return health(req);
+  if (req.method() == http::verb::get && path == "/admin/handlers") return admin_handlers(req);
+  return error_response(req, http::status::not_found, "Not found");
+}
+
+http_response http_session::health(const http_request& req) const {
+  try {
+    bool healthy = true;
+    const nlohmann::json body = hub_.health_json(&healthy);
+    return json_response(req, healthy ? http::status::ok : http::status::service_unavailable, body);
+  } catch (const std::exception& e) {
+    spdlog::error("health check failed: {}", e.what());
+    return json_response(req, http::status::internal_server_error,
+                         {{"status", "unhealthy"},
+                          {"error", "Health check failed"},
+                          {"timestamp", iso_timestamp()}});
+  }
+}
+
+http_response http_session::admin_handlers(const http_request& req) const {
+  const std::string& expected = hub_.config().server.admin_token;
+  if (expected.empty())
+    return error_response(req, http::status::forbidden, "admin API disabled: set server.adminToken");
+  const std::string_view token = bearer_token(req);
+  if (token.empty() || !same_secret(token, expected)) {
+    http_response res = error_response(req, http::status::unauthorized,
+                                       token.empty() ? "Missing bearer token" : "Invalid admin token");
+    res.set(http::field::www_authenticate, "Bearer");
+    return res;
+  }
+  return json_response(req, http::status::ok, hub_.handlers_json());
+}
+
+void http_session::respond(const http_request& req, http_response&& res) {
+  add_cors(hub_.config().server.cors_origins, req, res);
+  res_ = std::move(res);
+  stream_.expires_after(io_timeout);
+  http::async_write(stream_, res_,
+                    beast::bind_front_handler(&http_session::on_write, shared_from_this()));
+}
+
+void http_session::on_write(beast::error_code ec, std::size_t) {
+  if (ec) return;
+  if (res_.need_eof()) {
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    return;
+  }
+  do_read();
+}
+
+}  // namespace glasshub::host

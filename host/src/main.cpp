@@ -1,0 +1,115 @@
+// glasshub: load config, manifest and plugins, then serve until SIGINT/SIGTERM.
+#include "server.hpp"
+
+#include <glasshub/core/config.hpp>
+#include <glasshub/core/hub.hpp>
+#include <glasshub/core/logging.hpp>
+#include <glasshub/core/manifest.hpp>
+#include <glasshub/core/plugin_loader.hpp>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <thread>
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace core = glasshub::core;
+
+fs::path executable_dir(const char* argv0) {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) exe = fs::absolute(argv0, ec);
+  return exe.parent_path();
+}
+
+// Installed layout first (bin/ beside share/glasshub/), then the build tree (bin/ inside build/).
+fs::path default_manifest(const fs::path& exe_dir) {
+  const fs::path installed = exe_dir / ".." / "share" / "glasshub" / "plugin-manifest.json";
+  std::error_code ec;
+  if (fs::exists(installed, ec)) return installed.lexically_normal();
+  return (exe_dir / ".." / "plugin-manifest.json").lexically_normal();
+}
+
+int serve(const std::optional<std::string>& config_file, const fs::path& manifest_file,
+          bool print_config) {
+  core::Config config;
+  try {
+    config = core::load_config(config_file, core::process_environment());
+  } catch (const core::ConfigError& e) {
+    std::cerr << "glasshub: config error: " << e.what() << '\n';
+    return 2;
+  }
+  if (print_config) {
+    std::cout << core::config_to_json(config).dump(2) << std::endl;
+    return 0;
+  }
+  core::init_logging(config.logging.level, config.logging.format);
+
+  core::Manifest manifest;
+  try {
+    manifest = core::load_manifest(manifest_file);
+  } catch (const core::ManifestError& e) {
+    std::cerr << "glasshub: manifest error: " << e.what() << '\n';
+    return static_cast<int>(core::LoadFailure::manifest_invalid);
+  }
+  std::unique_ptr<core::PluginSet> plugins;
+  try {
+    plugins = core::load_plugins(manifest, core::LoadOptions{config.storage.sqlite_path});
+  } catch (const core::LoadError& e) {
+    std::cerr << "glasshub: plugin load failed: " << e.what() << '\n';
+    return e.exit_code();
+  }
+
+  const unsigned threads = config.server.threads != 0
+                               ? config.server.threads
+                               : std::max(1u, std::thread::hardware_concurrency());
+  boost::asio::io_context ioc{static_cast<int>(threads)};
+  core::Hub hub(std::move(config), std::move(plugins), ioc);
+  const auto& listen = hub.config().server;
+  std::optional<glasshub::host::server> server;
+  try {
+    server.emplace(ioc, hub);
+  } catch (const boost::system::system_error& e) {
+    std::cerr << "glasshub: cannot listen on " << listen.host << ':' << listen.port << ": "
+              << e.what() << '\n';
+    return 1;
+  }
+  // The test harness reads the port from this line, so it must be out before any client connects.
+  std::cout << "glasshub listening on " << listen.host << ':' << server->port() << std::endl;
+  server->run(threads);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"glasshub: WebSocket cloud host for smart glasses", "glasshub"};
+  std::string config_file;
+  std::string manifest_file;
+  bool print_config = false;
+  app.add_option("--config", config_file, "JSON config file (default: embedded defaults)")
+      ->envname("GLASSHUB_CONFIG");
+  app.add_option("--manifest", manifest_file,
+                 "plugin manifest (default: ../share/glasshub/ or ../ beside the executable)")
+      ->envname("GLASSHUB_MANIFEST");
+  app.add_flag("--print-config", print_config, "print the effective configuration and exit");
+  app.set_version_flag("--version", GLASSHUB_VERSION);
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    return serve(config_file.empty() ? std::nullopt : std::optional(config_file),
+                 manifest_file.empty() ? default_manifest(executable_dir(argv[0])) : fs::path(manifest_file),
+                 print_config);
+  } catch (const std::exception& e) {
+    std::cerr << "glasshub: " << e.what() << '\n';
+    return 1;
+  }
+}

@@ -1,0 +1,90 @@
+#include "server.hpp"
+
+#include "listener.hpp"
+#include "ws_connection.hpp"
+
+#include <boost/asio/strand.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace glasshub::host {
+
+namespace {
+
+// How long closing sockets get to finish their close handshake on shutdown.
+constexpr auto drain_grace = std::chrono::seconds(2);
+constexpr auto drain_poll = std::chrono::milliseconds(20);
+
+tcp::endpoint resolve(net::io_context& ioc, const core::Config::Server& config) {
+  tcp::resolver resolver(ioc);
+  const auto results = resolver.resolve(config.host, std::to_string(config.port),
+                                        tcp::resolver::passive | tcp::resolver::numeric_service);
+  return results.begin()->endpoint();
+}
+
+}  // namespace
+
+server::server(net::io_context& ioc, core::Hub& hub)
+    : ioc_(ioc),
+      hub_(hub),
+      listener_(std::make_shared<listener>(ioc, resolve(ioc, hub.config().server), hub)),
+      signals_(net::make_strand(ioc), SIGINT, SIGTERM),
+      drain_timer_(signals_.get_executor()) {}
+
+server::~server() = default;
+
+uint16_t server::port() const { return listener_->local_endpoint().port(); }
+
+void server::run(unsigned threads) {
+  listener_->run();
+  signals_.async_wait([this](const beast::error_code& ec, int signal) { on_signal(ec, signal); });
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([this] { run_io(); });
+  run_io();
+  for (std::thread& thread : pool) thread.join();
+}
+
+void server::run_io() {
+  for (;;) {
+    try {
+      ioc_.run();
+      return;
+    } catch (const std::exception& e) {
+      // One failed handler loses its own connection, not the whole host.
+      spdlog::error("unhandled exception in a handler: {}", e.what());
+    }
+  }
+}
+
+void server::on_signal(const beast::error_code& ec, int signal) {
+  if (ec) return;
+  if (draining_) {
+    spdlog::warn("signal {} during shutdown: stopping now", signal);
+    return ioc_.stop();
+  }
+  draining_ = true;
+  spdlog::info("signal {}: closing every socket", signal);
+  listener_->stop();
+  hub_.drain();
+  drain_deadline_ = std::chrono::steady_clock::now() + drain_grace;
+  signals_.async_wait([this](const beast::error_code& ec2, int sig) { on_signal(ec2, sig); });
+  wait_for_sockets();
+}
+
+void server::wait_for_sockets() {
+  const std::size_t open = ws_connection::open_count();
+  if (open == 0 || std::chrono::steady_clock::now() >= drain_deadline_) {
+    if (open > 0) spdlog::warn("shutdown: {} sockets still open after the grace period", open);
+    return ioc_.stop();
+  }
+  drain_timer_.expires_after(drain_poll);
+  drain_timer_.async_wait([this](const beast::error_code& ec) {
+    if (!ec) wait_for_sockets();
+  });
+}
+
+}  // namespace glasshub::host

@@ -1,0 +1,24 @@
+// What an endpoint does with its socket's events; ws_connection calls these on its strand.
+#pragma once
+
+#include <glasshub/core/connection.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace glasshub::host {
+
+class ws_handler {
+ public:
+  virtual ~ws_handler() = default;
+
+  // The upgrade completed; `conn` is ready to send.
+  virtual void on_open(const core::ConnectionPtr& conn) = 0;
+  // One complete message; `bytes` is handed over so it can travel on without a copy.
+  virtual void on_frame(const core::ConnectionPtr& conn, std::string&& bytes, bool binary) = 0;
+  // The socket is done, called once after on_open: `close_code` is the peer's (1005 when its
+  // close frame had none), or 1006 when the socket dropped without one.
+  virtual void on_closed(const core::ConnectionPtr& conn, uint16_t close_code) = 0;
+};
+
+}  // namespace glasshub::host

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs glasshub's build and test dependencies from Debian 12 packages (run as root).
+set -euo pipefail
+packages=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libboost1.81-dev libboost-url1.81-dev libboost-filesystem1.81-dev
+  nlohmann-json3-dev libspdlog-dev libcli11-dev catch2
+  libssl-dev libjwt-dev libsqlite3-dev libsqlitecpp-dev
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "install-deps: all ${#packages[@]} packages present"
+fi

@@ -1,0 +1,32 @@
+// test_rejects_config: refuses to load unless its manifest config has a string "greeting".
+//   glasses greet -> {"type":"greeting","text":<greeting>}
+#include <glasshub/sdk.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace {
+
+class RejectsConfig : public glasshub::Plugin {
+ public:
+  glasshub::Status load(glasshub::Registrar& r) override {
+    const auto config = nlohmann::json::parse(r.config(), nullptr, /*allow_exceptions=*/false);
+    if (!config.is_object() || !config.contains("greeting") || !config["greeting"].is_string()) {
+      log(GH_LOG_ERROR, "config needs \"greeting\" (a string), got: " + std::string(r.config()));
+      return GH_ERR_REJECTED;
+    }
+    reply_ = nlohmann::json{{"type", "greeting"}, {"text", config["greeting"]}}.dump();
+    return r.on(GH_ENDPOINT_GLASSES, "greet", [this](const glasshub::Message& m) {
+      return m.user().send_to_glasses(reply_);
+    });
+  }
+
+ private:
+  std::string reply_;
+};
+
+}  // namespace
+
+GLASSHUB_PLUGIN(RejectsConfig, "test_rejects_config", "0.1.0",
+                "loads only with a string \"greeting\" in its config")

@@ -1,0 +1,395 @@
+// glasshubctl: the operator's tool. Lists and inspects plugins offline, checks a manifest before
+// it is deployed, asks a running host which plugin handles which message, and mints development
+// tokens. Output goes to stdout; every error goes to stderr as "glasshubctl: <message>".
+#include <glasshub/core/auth.hpp>
+#include <glasshub/core/config.hpp>
+#include <glasshub/core/logging.hpp>
+#include <glasshub/core/manifest.hpp>
+#include <glasshub/core/plugin_loader.hpp>
+#include <glasshub/sdk.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/url/parse.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace core = glasshub::core;
+using nlohmann::json;
+
+// A failure to report: the message (without the prefix) and the exit status.
+class CtlError : public std::runtime_error {
+ public:
+  explicit CtlError(const std::string& message, int exit_code = 1)
+      : std::runtime_error(message), exit_code_(exit_code) {}
+  int exit_code() const noexcept { return exit_code_; }
+
+ private:
+  int exit_code_;
+};
+
+std::optional<std::string> env(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return std::nullopt;
+  return std::string(v);
+}
+
+// --- output -----------------------------------------------------------------------------------
+
+// Left-aligned columns, two spaces apart; the last column is not padded.
+void print_table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> width;
+  for (const auto& row : rows) {
+    width.resize(std::max(width.size(), row.size()));
+    for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
+    }
+    std::cout << line << "\n";
+  }
+}
+
+// j[key] as text: strings as they are, null or absent as "-", anything else dumped.
+std::string field(const json& j, const char* key) {
+  if (!j.contains(key) || j[key].is_null()) return "-";
+  if (j[key].is_string()) return j[key].get<std::string>();
+  return j[key].dump();
+}
+
+// --- manifests and plugins --------------------------------------------------------------------
+
+// Same order as glasshub: --manifest, GLASSHUB_MANIFEST, <exe>/../share/glasshub/, <exe>/../.
+fs::path resolve_manifest(const std::string& given) {
+  if (!given.empty()) return given;
+  if (auto from_env = env("GLASSHUB_MANIFEST")) return *from_env;
+  std::error_code ec;
+  const fs::path exe_dir = fs::read_symlink("/proc/self/exe", ec).parent_path();
+  const fs::path candidates[] = {exe_dir / "../share/glasshub/plugin-manifest.json",
+                                 exe_dir / "../plugin-manifest.json"};
+  for (const auto& candidate : candidates) {
+    if (fs::exists(candidate, ec)) return candidate.lexically_normal();
+  }
+  throw CtlError("no plugin manifest found (looked at " + candidates[0].lexically_normal().string() +
+                 " and " + candidates[1].lexically_normal().string() +
+                 "); pass --manifest or set GLASSHUB_MANIFEST");
+}
+
+core::Manifest read_manifest(const fs::path& path) {
+  try {
+    return core::load_manifest(path);
+  } catch (const core::ManifestError& e) {
+    throw CtlError("invalid manifest " + path.string() + ":\n" + e.what(),
+                   static_cast<int>(core::LoadFailure::manifest_invalid));
+  }
+}
+
+std::unique_ptr<core::PluginSet> load(const core::Manifest& manifest) {
+  try {
+    return core::load_plugins(manifest, core::LoadOptions{":memory:"});
+  } catch (const core::LoadError& e) {
+    throw CtlError(std::string("plugin load failed: ") + e.what(), e.exit_code());
+  }
+}
+
+std::string handler_list(const json& plugin) {
+  std::string out;
+  for (const auto& h : plugin.value("handlers", json::array())) {
+    if (!out.empty()) out += " ";
+    out += field(h, "endpoint") + ":" + field(h, "type");
+    if (!h.value("enabled", true)) out += "(disabled)";
+  }
+  return out.empty() ? "-" : out;
+}
+
+std::string plugin_status(const json& plugin) {
+  if (!plugin.value("enabled", true)) return "disabled";
+  if (!plugin.value("loaded", false)) return "not loaded";
+  return "enabled";
+}
+
+int plugins_list(const std::string& manifest_arg, bool as_json) {
+  const auto manifest = read_manifest(resolve_manifest(manifest_arg));
+  const auto plugins = load(manifest);
+  const json doc = core::describe_plugins(*plugins);
+  if (as_json) {
+    std::cout << doc.dump(2) << "\n";
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows{
+      {"NAME", "VERSION", "ABI", "STATUS", "PATH", "HANDLERS"}};
+  for (const auto& p : doc.at("plugins")) {
+    const std::string path = field(p, "path") != "-" ? field(p, "path") : field(p, "library");
+    rows.push_back({field(p, "name"), field(p, "version"), field(p, "abi"), plugin_status(p), path,
+                    handler_list(p)});
+  }
+  print_table(rows);
+  return 0;
+}
+
+int plugins_inspect(const std::string& file) {
+  core::PluginInfo info;
+  try {
+    info = core::inspect_plugin(file);
+  } catch (const core::LoadError& e) {
+    throw CtlError(e.what(), e.exit_code());
+  }
+  const bool same_major = info.abi_major == GLASSHUB_ABI_VERSION_MAJOR;
+  const bool compatible = same_major && info.abi_minor <= GLASSHUB_ABI_VERSION_MINOR;
+  // Another major's info struct is not ours to read: only its version is known.
+  const auto text = [&](const std::string& s) {
+    return same_major ? s : "(unknown: built for ABI major " + std::to_string(info.abi_major) + ")";
+  };
+  std::cout << "name: " << text(info.name) << "\n"
+            << "version: " << text(info.version) << "\n"
+            << "abi: " << info.abi_major << "." << info.abi_minor << "\n"
+            << "description: " << text(info.description) << "\n"
+            << "path: " << info.path << "\n"
+            << "loads in this host (ABI " << GLASSHUB_ABI_VERSION_MAJOR << "."
+            << GLASSHUB_ABI_VERSION_MINOR << "): " << (compatible ? "yes" : "no") << "\n";
+  return 0;
+}
+
+// Problems found without running any plugin code but the side-effect-free entry point.
+std::vector<std::string> entry_point_problems(const core::Manifest& manifest) {
+  std::vector<std::string> problems;
+  for (const auto& entry : manifest.plugins) {
+    if (!entry.enabled) continue;
+    try {
+      const auto info = core::inspect_plugin(entry.library.string());
+      if (info.abi_major != GLASSHUB_ABI_VERSION_MAJOR ||
+          info.abi_minor > GLASSHUB_ABI_VERSION_MINOR) {
+        problems.push_back("plugin '" + entry.name + "' (" + entry.library.string() +
+                           ") is built for ABI " + std::to_string(info.abi_major) + "." +
+                           std::to_string(info.abi_minor) + ", this host has ABI " +
+                           std::to_string(GLASSHUB_ABI_VERSION_MAJOR) + "." +
+                           std::to_string(GLASSHUB_ABI_VERSION_MINOR));
+      }
+    } catch (const core::LoadError& e) {
+      problems.push_back(e.what());
+    }
+  }
+  return problems;
+}
+
+int manifest_check(const std::string& file, bool with_load) {
+  std::vector<std::string> problems = core::check_manifest(file);
+  if (problems.empty()) {
+    const auto manifest = read_manifest(file);
+    problems = entry_point_problems(manifest);
+    if (problems.empty() && with_load) {
+      try {
+        core::load_plugins(manifest, core::LoadOptions{":memory:"});
+      } catch (const core::LoadError& e) {
+        problems.push_back(e.what());
+      }
+    }
+  }
+  for (const auto& p : problems) std::cout << p << "\n";
+  if (!problems.empty()) return 1;
+  std::cout << "ok\n";
+  return 0;
+}
+
+// --- a running host ---------------------------------------------------------------------------
+
+struct HttpAnswer {
+  unsigned status;
+  std::string reason;
+  std::string body;
+};
+
+// One blocking GET with a deadline over every step (connect, write, read).
+HttpAnswer http_get(const std::string& url_text, const std::string& path, const std::string& token,
+                    std::chrono::seconds timeout) {
+  namespace asio = boost::asio;
+  namespace beast = boost::beast;
+  namespace http = beast::http;
+
+  const auto parsed = boost::urls::parse_uri(url_text);
+  if (!parsed) throw CtlError("not a URL: " + url_text);
+  const auto& url = *parsed;
+  if (url.scheme() != "http") {
+    throw CtlError("only http:// URLs are supported, got " + url_text);
+  }
+  const std::string host = url.host_address();
+  const std::string port = url.has_port() ? std::string(url.port()) : "80";
+  std::string base(url.encoded_path());
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  const std::string target = base + path;
+  const std::string where = "http://" + std::string(url.encoded_host_and_port()) + target;
+
+  asio::io_context ioc;
+  asio::ip::tcp::resolver resolver(ioc);
+  beast::tcp_stream stream(ioc);
+  beast::error_code ec;
+  const auto endpoints = resolver.resolve(host, port, ec);
+  if (ec) throw CtlError("cannot resolve " + host + ": " + ec.message());
+
+  http::request<http::empty_body> req{http::verb::get, target, 11};
+  req.set(http::field::host, std::string(url.encoded_host_and_port()));
+  req.set(http::field::user_agent, "glasshubctl");
+  req.set(http::field::accept, "application/json");
+  if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  std::string step = "connect to";
+
+  stream.expires_after(timeout);
+  stream.async_connect(endpoints, [&](beast::error_code e, const asio::ip::tcp::endpoint&) {
+    if ((ec = e)) return;
+    step = "send the request to";
+    http::async_write(stream, req, [&](beast::error_code e2, std::size_t) {
+      if ((ec = e2)) return;
+      step = "read the answer of";
+      http::async_read(stream, buffer, res, [&](beast::error_code e3, std::size_t) { ec = e3; });
+    });
+  });
+  ioc.run();
+  if (ec == beast::error::timeout) {
+    throw CtlError("no answer from " + where + " within " + std::to_string(timeout.count()) + " s");
+  }
+  if (ec) throw CtlError("cannot " + step + " " + where + ": " + ec.message());
+  return {res.result_int(), std::string(res.reason()), std::move(res.body())};
+}
+
+int handlers(const std::string& url, std::string token, bool as_json, int timeout_s) {
+  if (token.empty()) token = env("GLASSHUB_ADMIN_TOKEN").value_or("");
+  const auto answer = http_get(url, "/admin/handlers", token, std::chrono::seconds(timeout_s));
+  if (answer.status != 200) {
+    std::string hint;
+    if (answer.status == 401 || answer.status == 403) {
+      hint = token.empty() ? " (no admin token: pass --token or set GLASSHUB_ADMIN_TOKEN)"
+                           : " (check the admin token: server.adminToken of the host)";
+    }
+    throw CtlError("GET /admin/handlers answered " + std::to_string(answer.status) + " " +
+                   answer.reason + hint + (answer.body.empty() ? "" : ": " + answer.body));
+  }
+  if (as_json) {
+    std::cout << answer.body << (answer.body.empty() || answer.body.back() != '\n' ? "\n" : "");
+    return 0;
+  }
+  const auto doc = json::parse(answer.body, nullptr, false);
+  if (!doc.is_object() || !doc.contains("routes") || !doc["routes"].is_array()) {
+    throw CtlError("GET /admin/handlers did not answer a handlers document: " + answer.body);
+  }
+  std::vector<std::vector<std::string>> rows{{"ENDPOINT", "TYPE", "PLUGIN"}};
+  for (const auto& r : doc["routes"]) {
+    rows.push_back({field(r, "endpoint"), field(r, "type"), field(r, "plugin")});
+  }
+  print_table(rows);
+  return 0;
+}
+
+int token(const std::string& user, std::string secret, int64_t ttl) {
+  if (ttl < 0) throw CtlError("--ttl must be 0 (no expiry) or a number of seconds, got " +
+                              std::to_string(ttl));
+  if (secret.empty()) {
+    secret = env("AUGMENTOS_AUTH_JWT_SECRET").value_or(core::Config{}.auth.jwt_secret);
+  }
+  std::cout << core::mint_core_token(user, secret, ttl) << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"glasshubctl: inspect and operate a glasshub host"};
+  app.require_subcommand(1);
+  bool verbose = false;
+  app.add_flag("-v,--verbose", verbose, "show the core's and plugins' info log lines (stderr)");
+
+  auto* plugins = app.add_subcommand("plugins", "plugins of a manifest, or one plugin file");
+  plugins->require_subcommand(1);
+
+  std::string list_manifest;
+  bool list_json = false;
+  auto* list = plugins->add_subcommand(
+      "list", "load the manifest's plugins here (not in a host) and list them");
+  list->add_option("--manifest", list_manifest,
+                   "manifest file (default: $GLASSHUB_MANIFEST, then the one next to glasshub)");
+  list->add_flag("--json", list_json, "print the /admin/handlers-style JSON document");
+
+  std::string inspect_file;
+  auto* inspect =
+      plugins->add_subcommand("inspect", "name, version and ABI of a plugin file, without loading");
+  inspect->add_option("file", inspect_file, "plugin library (.so)")->required();
+
+  auto* manifest = app.add_subcommand("manifest", "plugin manifests");
+  manifest->require_subcommand(1);
+  std::string check_file;
+  bool check_load = false;
+  auto* check = manifest->add_subcommand(
+      "check", "print every problem of a manifest, one per line, or \"ok\"");
+  check->add_option("manifest", check_file, "manifest file")->required();
+  check->add_flag("--load", check_load,
+                  "also load the plugins (runs their on_load: finds duplicate handlers and "
+                  "rejected configs)");
+
+  std::string handlers_url, handlers_token;
+  bool handlers_json = false;
+  int handlers_timeout = 5;
+  auto* handlers_cmd =
+      app.add_subcommand("handlers", "which plugin handles which message on a running host");
+  handlers_cmd->add_option("--url", handlers_url, "the host, e.g. http://127.0.0.1:8002")
+      ->required();
+  handlers_cmd->add_option("--token", handlers_token,
+                           "admin token (default: $GLASSHUB_ADMIN_TOKEN)");
+  handlers_cmd->add_flag("--json", handlers_json, "print the host's JSON answer as is");
+  handlers_cmd->add_option("--timeout", handlers_timeout, "seconds to wait for the host")
+      ->check(CLI::PositiveNumber);
+
+  std::string token_user, token_secret;
+  int64_t token_ttl = 86400;
+  auto* token_cmd = app.add_subcommand("token", "mint a development core token (HS256 JWT)");
+  token_cmd->add_option("--user", token_user, "the user's email (the token's `email` claim)")
+      ->required();
+  token_cmd->add_option("--secret", token_secret,
+                        "signing secret (default: $AUGMENTOS_AUTH_JWT_SECRET, then the "
+                        "config default)");
+  token_cmd->add_option("--ttl", token_ttl, "seconds until it expires (0: never)")
+      ->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  // Log lines (core, plugins) go to stderr, as text; only warnings unless --verbose.
+  core::init_logging(verbose ? "info" : "warn", "text");
+
+  try {
+    if (*list) return plugins_list(list_manifest, list_json);
+    if (*inspect) return plugins_inspect(inspect_file);
+    if (*check) return manifest_check(check_file, check_load);
+    if (*handlers_cmd) return handlers(handlers_url, handlers_token, handlers_json, handlers_timeout);
+    if (*token_cmd) return token(token_user, token_secret, token_ttl);
+  } catch (const CtlError& e) {
+    std::cerr << "glasshubctl: " << e.what() << "\n";
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    std::cerr << "glasshubctl: " << e.what() << "\n";
+    return 1;
+  }
+  return 1;
+}
