@@ -62,7 +62,7 @@ std::string mint_core_token(std::string_view email, std::string_view secret,
   jwt_add_grant(jwt.get(), "sub", e.c_str());
   long now = static_cast<long>(std::time(nullptr));
   jwt_add_grant_int(jwt.get(), "iat", now);
-  if (ttl_seconds > 0) jwt_add_grant_int(jwt.get(), "exp", now + static_cast<long>(ttl_seconds));
+  if (ttl_seconds != 0) jwt_add_grant_int(jwt.get(), "exp", now + static_cast<long>(ttl_seconds));
   jwt_set_alg(jwt.get(), JWT_ALG_HS256, reinterpret_cast<const unsigned char*>(secret.data()),
               static_cast<int>(secret.size()));
   char* s = jwt_encode_str(jwt.get());

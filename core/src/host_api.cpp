@@ -90,6 +90,10 @@ gh_str plugin_config(gh_plugin* p) {
   return gs(p->entry.config_json);
 }
 
+const gh_json* plugin_config_root(gh_plugin* p) {
+  return p ? handle(&p->config) : nullptr;
+}
+
 void log(gh_plugin* p, gh_log_level level, gh_str text) {
   static const spdlog::level::level_enum map[] = {spdlog::level::trace, spdlog::level::debug,
                                                   spdlog::level::info, spdlog::level::warn,
@@ -279,6 +283,7 @@ const gh_host_api kTable = {
     declare_counter,
     declare_histogram,
     plugin_config,
+    plugin_config_root,
     log,
     counter_add,
     histogram_observe,

@@ -21,6 +21,7 @@ struct CallContext {
 class CallScope {
  public:
   explicit CallScope(const CallContext& ctx) noexcept;
+  CallScope(CallContext&&) = delete;  // the scope keeps a pointer: no temporaries
   ~CallScope();
   CallScope(const CallScope&) = delete;
   CallScope& operator=(const CallScope&) = delete;

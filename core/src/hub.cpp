@@ -26,7 +26,8 @@ void run_hooks(HubState& hub, UserSession& s, Hook hook, std::string_view packag
   for (auto& p : hub.plugins->impl().plugins) {
     if (!p->loaded || !p->has_hooks) continue;
     const gh_lifecycle_hooks& h = p->hooks;
-    CallScope scope(CallContext{p.get(), &s, {}, package});
+    const CallContext call_ctx{p.get(), &s, {}, package};
+    CallScope scope(call_ctx);
     gh_str pkg{package.data(), package.size()};
     try {
       switch (hook) {
@@ -159,7 +160,8 @@ struct Dispatch {
     gh_status st;
     std::string what;
     {
-      CallScope scope(CallContext{route->plugin, &s, cid, package});
+      const CallContext call_ctx{route->plugin, &s, cid, package};
+      CallScope scope(call_ctx);
       try {
         st = route->fn(route->state, &m);
       } catch (const std::exception& e) {

@@ -95,7 +95,8 @@ bool handler_disabled(const ManifestEntry& e, gh_endpoint ep, const std::string&
 
 void unload_one(gh_plugin& p) noexcept {
   if (p.loaded && p.on_unload) {
-    CallScope scope(CallContext{&p, nullptr, {}, {}});
+    const CallContext call_ctx{&p, nullptr, {}, {}};
+    CallScope scope(call_ctx);
     try {
       p.on_unload(p.state);
     } catch (...) {
@@ -122,10 +123,12 @@ void load_one(gh_plugin& p, KvStore& kv) {
                         "\"; the manifest entry's name must match it");
   p.on_unload = info.on_unload;
   p.kv = &kv;
+  p.config = json::parse(e.config_json, nullptr, false);
   gh_registrar reg{&p, true};
   gh_status st;
   {
-    CallScope scope(CallContext{&p, nullptr, {}, {}});
+    const CallContext call_ctx{&p, nullptr, {}, {}};
+    CallScope scope(call_ctx);
     try {
       st = info.on_load(host_api(), &p, &reg, &p.state);
     } catch (...) {

@@ -8,6 +8,7 @@
 #include "router.hpp"
 
 #include <boost/dll/shared_library.hpp>
+#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <deque>
@@ -20,6 +21,7 @@ struct gh_plugin {
   glasshub::core::ManifestEntry entry;
   boost::dll::shared_library library;  // unloaded last: everything below may point into it
   bool loaded = false;
+  nlohmann::json config;  // entry.config_json, parsed once for plugin_config_root
   std::string name, version, description;
   uint32_t abi_major = 0, abi_minor = 0;
   gh_plugin_on_unload_fn on_unload = nullptr;

@@ -96,7 +96,8 @@ gh_status UserSession::timer_start(gh_plugin* plugin, uint64_t delay_ms,
     if (it == self->timers_.end()) return;
     Timer t = std::move(it->second);
     self->timers_.erase(it);
-    CallScope scope(CallContext{t.plugin, self.get(), {}, {}});
+    const CallContext call_ctx{t.plugin, self.get(), {}, {}};
+    CallScope scope(call_ctx);
     try {
       t.fn(t.state, &self->handle, id);
     } catch (...) {
@@ -114,7 +115,8 @@ gh_status UserSession::timer_cancel(uint64_t id) {
   Timer t = std::move(it->second);
   timers_.erase(it);
   t.timer->cancel();
-  CallScope scope(CallContext{t.plugin, this, {}, {}});
+  const CallContext call_ctx{t.plugin, this, {}, {}};
+  CallScope scope(call_ctx);
   try {
     t.fn(t.state, nullptr, id);  // lets the plugin free its state
   } catch (...) {

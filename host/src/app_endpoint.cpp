@@ -13,10 +13,10 @@ namespace glasshub::host {
 namespace {
 
 void send_error(const core::ConnectionPtr& conn, std::string_view code, std::string_view message) {
-  const nlohmann::json error{{"type", "tpa_connection_error"},
-                             {"code", code},
-                             {"message", message},
-                             {"timestamp", iso_timestamp()}};
+  const nlohmann::ordered_json error{{"type", "tpa_connection_error"},
+                                     {"code", code},
+                                     {"message", message},
+                                     {"timestamp", iso_timestamp()}};
   conn->send(std::make_shared<const std::string>(error.dump()), GH_FRAME_TEXT,
              GH_DELIVERY_RELIABLE);
 }
@@ -31,12 +31,10 @@ bool is_init(std::string_view frame) {
 
 void app_endpoint::upgrade(core::Hub& hub, beast::tcp_stream& stream, const http_request& req) {
   const auto& config = hub.config();
-  // Beast pings after half the idle time without traffic and drops the socket after the whole
-  // of it, so an idle time of twice the interval gives a protocol ping every app_ping_interval_ms
-  // (SDK 2.1.29 must never get a JSON ping) and a pong deadline of the same length.
-  websocket::stream_base::timeout timeout{
-      std::chrono::seconds(30), 2 * std::chrono::milliseconds(config.websocket.app_ping_interval_ms),
-      true};
+  // SDK 2.1.29 must only get protocol pings. Beast pings after half the idle time and drops the
+  // socket after all of it, so idle = 2 x interval pings every interval, then waits as long.
+  const std::chrono::milliseconds ping_interval(config.websocket.app_ping_interval_ms);
+  websocket::stream_base::timeout timeout{std::chrono::seconds(30), 2 * ping_interval, true};
   auto handler = std::make_unique<app_endpoint>(hub, stream.get_executor());
   std::make_shared<ws_connection>(stream.release_socket(), std::move(handler), config.websocket,
                                   timeout)

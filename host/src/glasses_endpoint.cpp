@@ -4,7 +4,6 @@
 #include "ws_connection.hpp"
 
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 namespace glasshub::host {
 
@@ -18,7 +17,8 @@ const core::Frame& ping_frame() {
 
 // Header first, then the `token` query parameter (protocol.md §4.1).
 std::string phone_token(const http_request& req) {
-  if (const std::string_view bearer = bearer_token(req); !bearer.empty()) return std::string(bearer);
+  if (const std::string_view bearer = bearer_token(req); !bearer.empty())
+    return std::string(bearer);
   const auto params = parse_target(req).params();
   const auto it = params.find("token");
   return it == params.end() ? std::string() : (*it).value;
@@ -31,9 +31,9 @@ std::optional<http_response> glasses_endpoint::upgrade(core::Hub& hub, beast::tc
   const core::AuthResult auth = hub.authenticate_glasses(phone_token(req));
   if (!auth.ok) {
     hub.count_rejected_connection("auth");
-    const nlohmann::json body{{"type", "connection_error"},
-                              {"message", auth.error},
-                              {"timestamp", iso_timestamp()}};
+    const nlohmann::ordered_json body{{"type", "connection_error"},
+                                      {"message", auth.error},
+                                      {"timestamp", iso_timestamp()}};
     return make_response(req, http::status::unauthorized, "application/json", body.dump());
   }
   // No WebSocket idle timeout: the heartbeat keeps the socket busy and the phone checks liveness.
@@ -54,13 +54,7 @@ glasses_endpoint::glasses_endpoint(core::Hub& hub, std::string user_id,
       heartbeat_(strand) {}
 
 void glasses_endpoint::on_open(const core::ConnectionPtr& conn) {
-  try {
-    session_ = hub_.glasses_connected(user_id_, conn);
-  } catch (const std::exception& e) {
-    spdlog::error("glasses session for {} failed: {}", user_id_, e.what());
-    conn->close(websocket::close_code::internal_error, "Internal server error");
-    return;
-  }
+  session_ = hub_.glasses_connected(user_id_, conn);  // throwing: ws_connection closes 1011
   if (heartbeat_interval_.count() > 0) schedule_ping(conn);
 }
 

@@ -131,12 +131,14 @@ http_response http_session::health(const http_request& req) const {
 
 http_response http_session::admin_handlers(const http_request& req) const {
   const std::string& expected = hub_.config().server.admin_token;
-  if (expected.empty())
-    return error_response(req, http::status::forbidden, "admin API disabled: set server.adminToken");
+  if (expected.empty()) {
+    return error_response(req, http::status::forbidden,
+                          "admin API disabled: set server.adminToken");
+  }
   const std::string_view token = bearer_token(req);
   if (token.empty() || !same_secret(token, expected)) {
-    http_response res = error_response(req, http::status::unauthorized,
-                                       token.empty() ? "Missing bearer token" : "Invalid admin token");
+    const char* why = token.empty() ? "Missing bearer token" : "Invalid admin token";
+    http_response res = error_response(req, http::status::unauthorized, why);
     res.set(http::field::www_authenticate, "Bearer");
     return res;
   }

@@ -79,7 +79,7 @@ int serve(const std::optional<std::string>& config_file, const fs::path& manifes
     server.emplace(ioc, hub);
   } catch (const boost::system::system_error& e) {
     std::cerr << "glasshub: cannot listen on " << listen.host << ':' << listen.port << ": "
-              << e.what() << '\n';
+              << e.code().message() << '\n';
     return 1;
   }
   // The test harness reads the port from this line, so it must be out before any client connects.
@@ -105,8 +105,9 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   try {
-    return serve(config_file.empty() ? std::nullopt : std::optional(config_file),
-                 manifest_file.empty() ? default_manifest(executable_dir(argv[0])) : fs::path(manifest_file),
+    const fs::path manifest =
+        manifest_file.empty() ? default_manifest(executable_dir(argv[0])) : fs::path(manifest_file);
+    return serve(config_file.empty() ? std::nullopt : std::optional(config_file), manifest,
                  print_config);
   } catch (const std::exception& e) {
     std::cerr << "glasshub: " << e.what() << '\n';

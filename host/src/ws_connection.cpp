@@ -31,12 +31,23 @@ ws_connection::ws_connection(tcp::socket&& socket, std::unique_ptr<ws_handler> h
       queue_cap_(limits.send_queue_max_bytes),
       id_(next_id.fetch_add(1, std::memory_order_relaxed)) {
   ws_.set_option(timeout);
-  ws_.set_option(websocket::permessage_deflate{});  // server_enable=false: the reference declines too
+  ws_.set_option(websocket::permessage_deflate{});  // server_enable=false, as the reference
   ws_.read_message_max(limits.max_message_bytes);   // a bigger message: Beast closes with 1009
   ws_.auto_fragment(false);                         // one frame per message, header written once
 }
 
 std::size_t ws_connection::open_count() noexcept { return open_sockets.load(); }
+
+// An endpoint that throws loses its socket (1011, as the reference does), never the process.
+template <class Call>
+void ws_connection::guarded(Call&& call) {
+  try {
+    call();
+  } catch (const std::exception& e) {
+    spdlog::error("websocket {}: {}", id_, e.what());
+    close(websocket::close_code::internal_error, "Internal server error");
+  }
+}
 
 void ws_connection::run(const http_request& req) {
   ws_.async_accept(req, beast::bind_front_handler(&ws_connection::on_accept, shared_from_this()));
@@ -50,7 +61,7 @@ void ws_connection::on_accept(beast::error_code ec) {
   }
   open_ = true;
   ++open_sockets;
-  handler_->on_open(shared_from_this());
+  guarded([this] { handler_->on_open(shared_from_this()); });
   do_read();
 }
 
@@ -66,7 +77,7 @@ void ws_connection::on_read(beast::error_code ec, std::size_t) {
   std::string bytes = beast::buffers_to_string(buffer_.data());
   buffer_.consume(buffer_.size());
   if (buffer_.capacity() > read_buffer_keep) buffer_.shrink_to_fit();
-  handler_->on_frame(shared_from_this(), std::move(bytes), binary);
+  guarded([&] { handler_->on_frame(shared_from_this(), std::move(bytes), binary); });
   do_read();
 }
 
@@ -80,7 +91,7 @@ void ws_connection::on_done(beast::error_code ec) {
     code = ec == websocket::error::closed ? websocket::close_code::no_status
                                           : websocket::close_code::abnormal;
   spdlog::debug("websocket {}: closed with {} ({})", id_, code, ec.message());
-  handler_->on_closed(shared_from_this(), code);
+  guarded([&] { handler_->on_closed(shared_from_this(), code); });
 }
 
 bool ws_connection::send(core::Frame frame, gh_frame_kind kind, gh_delivery delivery) {
@@ -96,9 +107,10 @@ bool ws_connection::send(core::Frame frame, gh_frame_kind kind, gh_delivery deli
     request_close(websocket::close_code::try_again_later, "Send queue overflow", true);
     return false;
   }
-  net::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame), kind]() mutable {
-    self->enqueue(std::move(frame), kind);
-  });
+  net::post(ws_.get_executor(),
+            [self = shared_from_this(), frame = std::move(frame), kind]() mutable {
+              self->enqueue(std::move(frame), kind);
+            });
   return true;
 }
 

@@ -59,6 +59,8 @@ class ws_connection final : public core::Connection,
   void on_write(beast::error_code ec, std::size_t bytes);
   void send_close();
   void release(const outgoing& out) noexcept;
+  template <class Call>
+  void guarded(Call&& call);
 
   websocket::stream<beast::tcp_stream> ws_;
   std::unique_ptr<ws_handler> handler_;

@@ -2,8 +2,6 @@
 //   glasses greet -> {"type":"greeting","text":<greeting>}
 #include <glasshub/sdk.hpp>
 
-#include <nlohmann/json.hpp>
-
 #include <string>
 
 namespace {
@@ -11,12 +9,12 @@ namespace {
 class RejectsConfig : public glasshub::Plugin {
  public:
   glasshub::Status load(glasshub::Registrar& r) override {
-    const auto config = nlohmann::json::parse(r.config(), nullptr, /*allow_exceptions=*/false);
-    if (!config.is_object() || !config.contains("greeting") || !config["greeting"].is_string()) {
+    auto greeting = r.config_json()["greeting"];
+    if (!greeting.is_string()) {
       log(GH_LOG_ERROR, "config needs \"greeting\" (a string), got: " + std::string(r.config()));
       return GH_ERR_REJECTED;
     }
-    reply_ = nlohmann::json{{"type", "greeting"}, {"text", config["greeting"]}}.dump();
+    reply_ = R"({"type":"greeting","text":)" + greeting.dump() + "}";
     return r.on(GH_ENDPOINT_GLASSES, "greet", [this](const glasshub::Message& m) {
       return m.user().send_to_glasses(reply_);
     });

@@ -253,6 +253,8 @@ class Registrar {
   }
   // The plugin's "config" object from the manifest, as JSON text.
   std::string_view config() const noexcept { return to_sv(api_->plugin_config(plugin_)); }
+  // The same config, parsed (valid while the plugin is loaded).
+  Json config_json() const noexcept { return Json(api_, api_->plugin_config_root(plugin_)); }
   gh_registrar* handle() const noexcept { return reg_; }
 
  private:

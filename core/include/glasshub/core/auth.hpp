@@ -17,7 +17,8 @@ struct TokenCheck {
 // future. `alg: none` and every other algorithm are refused.
 TokenCheck verify_core_token(std::string_view token, std::string_view secret);
 
-// Mint a development token for `email`, valid `ttl_seconds` from now (0: no `exp`).
+// Mint a development token for `email`, valid `ttl_seconds` from now (0: no `exp`; negative:
+// already expired, for tests).
 std::string mint_core_token(std::string_view email, std::string_view secret,
                             int64_t ttl_seconds);
 

@@ -221,6 +221,9 @@ typedef struct gh_host_api {
   /* The "config" object of this plugin's manifest entry as JSON bytes ("{}" when absent).
    * Host-owned, valid until on_unload. */
   gh_str (*plugin_config)(gh_plugin* plugin);
+  /* The same config, parsed: an object node readable with the json_* entries below.
+   * Host-owned, valid until on_unload. */
+  const gh_json* (*plugin_config_root)(gh_plugin* plugin);
   /* Structured log line, tagged with the plugin name and, when called from inside a handler or
    * from a timer, the current correlation id and user id. */
   void (*log)(gh_plugin* plugin, gh_log_level level, gh_str text);
@@ -230,7 +233,7 @@ typedef struct gh_host_api {
    * Host-owned, valid until the handler returns. */
   gh_str (*current_correlation_id)(gh_plugin* plugin);
 
-  /* --- JSON view of a message: valid only during the handler call ---------------------------- */
+  /* --- JSON view of a message (valid during the handler call) or of the plugin config --------- */
 
   gh_json_kind (*json_kind)(const gh_json* node);
   /* Member of an object by key, or NULL (kind GH_JSON_ABSENT) when missing / not an object. */
