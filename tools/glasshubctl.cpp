@@ -83,15 +83,10 @@ std::string field(const json& j, const char* key) {
 fs::path resolve_manifest(const std::string& given) {
   if (!given.empty()) return given;
   if (auto from_env = env("GLASSHUB_MANIFEST")) return *from_env;
+  const fs::path found = core::default_manifest_path();
   std::error_code ec;
-  const fs::path exe_dir = fs::read_symlink("/proc/self/exe", ec).parent_path();
-  const fs::path candidates[] = {exe_dir / "../share/glasshub/plugin-manifest.json",
-                                 exe_dir / "../plugin-manifest.json"};
-  for (const auto& candidate : candidates) {
-    if (fs::exists(candidate, ec)) return candidate.lexically_normal();
-  }
-  throw CtlError("no plugin manifest found (looked at " + candidates[0].lexically_normal().string() +
-                 " and " + candidates[1].lexically_normal().string() +
+  if (fs::exists(found, ec)) return found;
+  throw CtlError("no plugin manifest found beside the executable (" + found.string() +
                  "); pass --manifest or set GLASSHUB_MANIFEST");
 }
 

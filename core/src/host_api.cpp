@@ -1,7 +1,7 @@
 // The gh_host_api table: the only way plugins reach the host.
 #include "host_api.hpp"
 
-#include "log.hpp"
+#include <glasshub/core/log.hpp>
 #include "plugin_set.hpp"
 #include "user_session.hpp"
 

@@ -3,8 +3,8 @@
 
 #include "host_api.hpp"
 #include "hub_state.hpp"
-#include "log.hpp"
-#include "message.hpp"
+#include <glasshub/core/log.hpp>
+#include <glasshub/core/wire.hpp>
 
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
@@ -265,7 +265,13 @@ Hub::Hub(Config config, std::unique_ptr<PluginSet> plugins, asio::io_context& io
 }
 
 Hub::~Hub() {
+  // The I/O threads have stopped: settle every plugin timer while the plugins are still loaded.
   std::lock_guard lock(state_->registry_mutex);
+  for (auto& [id, s] : state_->sessions) {
+    s->cancel_all_timers();
+    s->apps.clear();
+    s->glasses.reset();
+  }
   state_->sessions.clear();
 }
 

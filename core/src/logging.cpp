@@ -1,6 +1,6 @@
 #include <glasshub/core/logging.hpp>
 
-#include "log.hpp"
+#include <glasshub/core/log.hpp>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/sinks/stdout_sinks.h>

@@ -114,6 +114,15 @@ Manifest parse(const fs::path& file, std::vector<std::string>& problems) {
 
 }  // namespace
 
+fs::path default_manifest_path() {
+  std::error_code ec;
+  const fs::path exe_dir = fs::read_symlink("/proc/self/exe", ec).parent_path();
+  const fs::path installed = (exe_dir / "../share/glasshub/plugin-manifest.json").lexically_normal();
+  const fs::path build_tree = (exe_dir / "../plugin-manifest.json").lexically_normal();
+  if (!fs::exists(installed, ec) && fs::exists(build_tree, ec)) return build_tree;
+  return installed;
+}
+
 Manifest load_manifest(const fs::path& file) {
   std::vector<std::string> problems;
   Manifest m = parse(file, problems);

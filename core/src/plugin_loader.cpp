@@ -1,7 +1,7 @@
 #include <glasshub/core/plugin_loader.hpp>
 
 #include "host_api.hpp"
-#include "log.hpp"
+#include <glasshub/core/log.hpp>
 #include "plugin_set.hpp"
 
 #include <boost/dll/shared_library.hpp>

@@ -2,7 +2,7 @@
 
 #include "host_api.hpp"
 #include "hub_state.hpp"
-#include "message.hpp"
+#include <glasshub/core/wire.hpp>
 
 #include <boost/asio/post.hpp>
 

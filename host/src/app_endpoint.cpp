@@ -1,6 +1,6 @@
 #include "app_endpoint.hpp"
 
-#include "iso_timestamp.hpp"
+#include <glasshub/core/wire.hpp>
 #include "ws_connection.hpp"
 
 #include <nlohmann/json.hpp>
@@ -13,12 +13,8 @@ namespace glasshub::host {
 namespace {
 
 void send_error(const core::ConnectionPtr& conn, std::string_view code, std::string_view message) {
-  const nlohmann::ordered_json error{{"type", "tpa_connection_error"},
-                                     {"code", code},
-                                     {"message", message},
-                                     {"timestamp", iso_timestamp()}};
-  conn->send(std::make_shared<const std::string>(error.dump()), GH_FRAME_TEXT,
-             GH_DELIVERY_RELIABLE);
+  conn->send(std::make_shared<const std::string>(core::app_error_frame(code, message)),
+             GH_FRAME_TEXT, GH_DELIVERY_RELIABLE);
 }
 
 // Only the init message may open a session; anything else before it is answered, not routed.

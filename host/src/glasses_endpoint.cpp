@@ -1,6 +1,6 @@
 #include "glasses_endpoint.hpp"
 
-#include "iso_timestamp.hpp"
+#include <glasshub/core/wire.hpp>
 #include "ws_connection.hpp"
 
 #include <nlohmann/json.hpp>
@@ -33,7 +33,7 @@ std::optional<http_response> glasses_endpoint::upgrade(core::Hub& hub, beast::tc
     hub.count_rejected_connection("auth");
     const nlohmann::ordered_json body{{"type", "connection_error"},
                                       {"message", auth.error},
-                                      {"timestamp", iso_timestamp()}};
+                                      {"timestamp", core::iso_timestamp()}};
     return make_response(req, http::status::unauthorized, "application/json", body.dump());
   }
   // No WebSocket idle timeout: the heartbeat keeps the socket busy and the phone checks liveness.

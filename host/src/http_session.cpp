@@ -2,12 +2,12 @@
 
 #include "app_endpoint.hpp"
 #include "glasses_endpoint.hpp"
-#include "iso_timestamp.hpp"
+#include <glasshub/core/wire.hpp>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
+#include <glasshub/core/log.hpp>
 
 #include <chrono>
 
@@ -121,11 +121,12 @@ http_response http_session::health(const http_request& req) const {
     const nlohmann::json body = hub_.health_json(&healthy);
     return json_response(req, healthy ? http::status::ok : http::status::service_unavailable, body);
   } catch (const std::exception& e) {
-    spdlog::error("health check failed: {}", e.what());
+    core::log_line(spdlog::level::err, "health_failed",
+                   std::string("health check failed: ") + e.what());
     return json_response(req, http::status::internal_server_error,
                          {{"status", "unhealthy"},
                           {"error", "Health check failed"},
-                          {"timestamp", iso_timestamp()}});
+                          {"timestamp", core::iso_timestamp()}});
   }
 }
 

@@ -4,7 +4,7 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
-#include <spdlog/spdlog.h>
+#include <glasshub/core/log.hpp>
 
 #include <chrono>
 
@@ -38,7 +38,7 @@ void listener::on_accept(beast::error_code ec, tcp::socket socket) {
   if (!acceptor_.is_open()) return;
   if (ec) {
     // Usually out of file descriptors: accepting again at once would spin.
-    spdlog::warn("accept failed: {}", ec.message());
+    core::log_line(spdlog::level::warn, "accept_failed", ec.message());
     retry_.expires_after(std::chrono::milliseconds(100));
     retry_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
       if (!wait_ec) self->do_accept();

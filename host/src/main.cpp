@@ -23,21 +23,6 @@ namespace {
 namespace fs = std::filesystem;
 namespace core = glasshub::core;
 
-fs::path executable_dir(const char* argv0) {
-  std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) exe = fs::absolute(argv0, ec);
-  return exe.parent_path();
-}
-
-// Installed layout first (bin/ beside share/glasshub/), then the build tree (bin/ inside build/).
-fs::path default_manifest(const fs::path& exe_dir) {
-  const fs::path installed = exe_dir / ".." / "share" / "glasshub" / "plugin-manifest.json";
-  std::error_code ec;
-  if (fs::exists(installed, ec)) return installed.lexically_normal();
-  return (exe_dir / ".." / "plugin-manifest.json").lexically_normal();
-}
-
 int serve(const std::optional<std::string>& config_file, const fs::path& manifest_file,
           bool print_config) {
   core::Config config;
@@ -106,7 +91,7 @@ int main(int argc, char** argv) {
 
   try {
     const fs::path manifest =
-        manifest_file.empty() ? default_manifest(executable_dir(argv[0])) : fs::path(manifest_file);
+        manifest_file.empty() ? core::default_manifest_path() : fs::path(manifest_file);
     return serve(config_file.empty() ? std::nullopt : std::optional(config_file), manifest,
                  print_config);
   } catch (const std::exception& e) {

@@ -4,7 +4,7 @@
 #include "ws_connection.hpp"
 
 #include <boost/asio/strand.hpp>
-#include <spdlog/spdlog.h>
+#include <glasshub/core/log.hpp>
 
 #include <csignal>
 #include <string>
@@ -55,7 +55,8 @@ void server::run_io() {
       return;
     } catch (const std::exception& e) {
       // One failed handler loses its own connection, not the whole host.
-      spdlog::error("unhandled exception in a handler: {}", e.what());
+      core::log_line(spdlog::level::err, "handler_exception",
+                     std::string("unhandled exception in a handler: ") + e.what());
     }
   }
 }
@@ -63,11 +64,13 @@ void server::run_io() {
 void server::on_signal(const beast::error_code& ec, int signal) {
   if (ec) return;
   if (draining_) {
-    spdlog::warn("signal {} during shutdown: stopping now", signal);
+    core::log_line(spdlog::level::warn, "shutdown",
+                   "signal " + std::to_string(signal) + " during shutdown: stopping now");
     return ioc_.stop();
   }
   draining_ = true;
-  spdlog::info("signal {}: closing every socket", signal);
+  core::log_line(spdlog::level::info, "shutdown",
+                 "signal " + std::to_string(signal) + ": closing every socket");
   listener_->stop();
   hub_.drain();
   drain_deadline_ = std::chrono::steady_clock::now() + drain_grace;
@@ -78,7 +81,9 @@ void server::on_signal(const beast::error_code& ec, int signal) {
 void server::wait_for_sockets() {
   const std::size_t open = ws_connection::open_count();
   if (open == 0 || std::chrono::steady_clock::now() >= drain_deadline_) {
-    if (open > 0) spdlog::warn("shutdown: {} sockets still open after the grace period", open);
+    if (open > 0)
+      core::log_line(spdlog::level::warn, "shutdown",
+                     std::to_string(open) + " sockets still open after the grace period");
     return ioc_.stop();
   }
   drain_timer_.expires_after(drain_poll);

@@ -1,7 +1,7 @@
 #include "ws_connection.hpp"
 
 #include <boost/asio/post.hpp>
-#include <spdlog/spdlog.h>
+#include <glasshub/core/log.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -44,7 +44,8 @@ void ws_connection::guarded(Call&& call) {
   try {
     call();
   } catch (const std::exception& e) {
-    spdlog::error("websocket {}: {}", id_, e.what());
+    core::log_line(spdlog::level::err, "websocket_error",
+                   "websocket " + std::to_string(id_) + ": " + e.what());
     close(websocket::close_code::internal_error, "Internal server error");
   }
 }
@@ -56,7 +57,8 @@ void ws_connection::run(const http_request& req) {
 void ws_connection::on_accept(beast::error_code ec) {
   if (ec) {
     closing_ = true;
-    spdlog::debug("websocket {}: upgrade failed: {}", id_, ec.message());
+    core::log_line(spdlog::level::debug, "upgrade_failed",
+                   "websocket " + std::to_string(id_) + ": " + ec.message());
     return;
   }
   open_ = true;
@@ -90,7 +92,10 @@ void ws_connection::on_done(beast::error_code ec) {
   if (code == websocket::close_code::none)
     code = ec == websocket::error::closed ? websocket::close_code::no_status
                                           : websocket::close_code::abnormal;
-  spdlog::debug("websocket {}: closed with {} ({})", id_, code, ec.message());
+  if (core::log_enabled(spdlog::level::debug))
+    core::log_line(spdlog::level::debug, "websocket_closed",
+                   "websocket " + std::to_string(id_) + ": closed with " + std::to_string(code) +
+                       " (" + ec.message() + ")");
   guarded([&] { handler_->on_closed(shared_from_this(), code); });
 }
 

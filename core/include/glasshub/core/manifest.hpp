@@ -35,6 +35,11 @@ class ManifestError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Where glasshub and glasshubctl look when no manifest is named: beside the executable, the
+// installed layout (<bin>/../share/glasshub/) first, then the build tree (<bin>/../). Returns
+// the first that exists, else the installed path.
+std::filesystem::path default_manifest_path();
+
 // Parse and validate; throws ManifestError with every problem, one per line.
 Manifest load_manifest(const std::filesystem::path& file);
 

@@ -1,4 +1,4 @@
-// Small pieces of the wire format shared by the core: timestamps, ids, envelopes.
+// Small pieces of the wire format shared by core/ and host/: timestamps, ids, envelopes.
 #pragma once
 
 #include <string>

@@ -1,4 +1,4 @@
-#include "message.hpp"
+#include <glasshub/core/wire.hpp>
 
 #include <nlohmann/json.hpp>
 
