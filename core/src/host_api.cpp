@@ -239,6 +239,12 @@ gh_status timer_cancel(gh_user* u, uint64_t id) {
   return s ? s->timer_cancel(id) : GH_ERR_WRONG_STATE;
 }
 
+gh_status allow_app(gh_user* u, gh_str package, gh_plugin_on_bytes_fn sink, void* state) {
+  UserSession* s = live(u);
+  if (!s) return GH_ERR_WRONG_STATE;
+  return s->allow_app(sv(package), sink, state);
+}
+
 // --- key-value --------------------------------------------------------------------------------
 
 constexpr size_t kMaxValue = 1u << 20;
@@ -304,6 +310,7 @@ const gh_host_api kTable = {
     close_connection,
     timer_start,
     timer_cancel,
+    allow_app,
     kv_get,
     kv_put,
     kv_delete,

@@ -258,7 +258,7 @@ void dispose(HubState& hub, const std::shared_ptr<UserSession>& s) {
 
 Hub::Hub(Config config, std::unique_ptr<PluginSet> plugins, asio::io_context& ioc)
     : state_(std::make_unique<HubState>(std::move(config), std::move(plugins), ioc)) {
-  for (const auto& a : state_->config.apps) state_->app_registry.emplace(a.package_name, a);
+  state_->store->upsert_apps(state_->config.apps);  // the config's seed wins over older rows
   // A plugin may own subscription_update; otherwise the core's table handles it.
   state_->plugins->impl().router.add(GH_ENDPOINT_APP, "subscription_update", nullptr,
                                      &on_subscription_update, state_.get(), "core");
@@ -368,8 +368,8 @@ AppInitResult Hub::app_init(const ConnectionPtr& conn, std::string_view frame) {
   if (session_id.empty() || package.empty())
     return refuse("MALFORMED_MESSAGE", "tpa_connection_init needs sessionId and packageName",
                   1008, "Invalid session ID format");
-  auto reg = hub.app_registry.find(package);
-  if (reg == hub.app_registry.end() || sha256_hex(api_key) != reg->second.hashed_api_key)
+  auto reg = hub.store->find_app(package);
+  if (!reg || sha256_hex(api_key) != reg->hashed_api_key)
     return refuse("INVALID_API_KEY", "Invalid API key", 1008, "Invalid API key");
   std::shared_ptr<UserSession> s;
   {
@@ -500,9 +500,15 @@ void Hub::drain() {
 }
 
 std::string Hub::expect_app(const std::string& user_id, const std::string& package) {
-  std::string sid = user_id + "-" + package;
-  std::lock_guard lock(state_->registry_mutex);
-  state_->expected_apps[sid] = ExpectedApp{user_id, package};
+  return state_->allow_app(user_id, package).value_or(std::string());
+}
+
+std::optional<std::string> HubState::allow_app(const std::string& user_id,
+                                               std::string_view package) {
+  if (!store->find_app(package)) return std::nullopt;
+  std::string sid = user_id + "-" + std::string(package);
+  std::lock_guard lock(registry_mutex);
+  expected_apps[sid] = ExpectedApp{user_id, std::string(package)};
   return sid;
 }
 

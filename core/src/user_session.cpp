@@ -124,6 +124,15 @@ gh_status UserSession::timer_cancel(uint64_t id) {
   return GH_OK;
 }
 
+gh_status UserSession::allow_app(std::string_view package, gh_plugin_on_bytes_fn sink,
+                                 void* sink_state) {
+  if (package.empty()) return GH_ERR_INVALID_ARGUMENT;
+  auto sid = hub.allow_app(user_id, package);
+  if (!sid) return GH_ERR_NOT_FOUND;
+  if (sink) sink(sink_state, gh_str{sid->data(), sid->size()});
+  return GH_OK;
+}
+
 void UserSession::cancel_all_timers() {
   while (!timers_.empty()) timer_cancel(timers_.begin()->first);
 }

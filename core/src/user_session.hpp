@@ -69,6 +69,7 @@ class UserSession : public std::enable_shared_from_this<UserSession> {
   gh_status timer_start(gh_plugin* plugin, uint64_t delay_ms, gh_plugin_on_timer_fn fn,
                         void* state, uint64_t* id_out);
   gh_status timer_cancel(uint64_t id);
+  gh_status allow_app(std::string_view package, gh_plugin_on_bytes_fn sink, void* sink_state);
   // Cancels every timer (each plugin hears of it once, with a null user).
   void cancel_all_timers();
 

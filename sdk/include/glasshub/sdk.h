@@ -275,6 +275,11 @@ typedef struct gh_host_api {
   gh_status (*timer_start)(gh_user* user, uint64_t delay_ms, gh_plugin_on_timer_fn on_timer,
                            void* timer_state, uint64_t* timer_id_out);
   gh_status (*timer_cancel)(gh_user* user, uint64_t timer_id);
+  /* Allow `package_name` (an app of the registry) to open its app socket for this user: issues
+   * the session id "<userId>-<packageName>" that its tpa_connection_init must present, and
+   * passes it to `sink` (borrowed for that call). GH_ERR_NOT_FOUND for an unknown package. */
+  gh_status (*allow_app)(gh_user* user, gh_str package_name, gh_plugin_on_bytes_fn sink,
+                         void* sink_state);
 
   /* --- small per-plugin key-value store: any thread, values up to 1 MiB ---------------------- */
 

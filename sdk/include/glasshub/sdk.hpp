@@ -138,6 +138,15 @@ class User {
   Status cancel_timer(uint64_t timer_id) const noexcept {
     return api_->timer_cancel(user_, timer_id);
   }
+  // Lets `package` connect its app socket for this user; returns the session id it must send.
+  std::optional<std::string> allow_app(std::string_view package) const {
+    std::string sid;
+    Status st = api_->allow_app(
+        user_, to_gh(package),
+        [](void* s, gh_str b) { static_cast<std::string*>(s)->assign(b.ptr, b.len); }, &sid);
+    if (st != GH_OK) return std::nullopt;
+    return sid;
+  }
 
  private:
   static void on_timer(void* state, gh_user* user, uint64_t) noexcept {

@@ -85,8 +85,8 @@ class Hub {
   // through a new session_request when the phone returns, protocol.md §10.3). On shutdown.
   void drain();
 
-  // For tests and the lifecycle plugin until it exists: allow `package` to connect for `user`.
-  // Returns the session id the app must present.
+  // Allow `package` to connect its app socket for `user` (what gh_host_api::allow_app does).
+  // Returns the session id the app must present, or empty for an unregistered package.
   std::string expect_app(const std::string& user_id, const std::string& package);
 
  private:
