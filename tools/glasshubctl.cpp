@@ -1,11 +1,13 @@
 // glasshubctl: the operator's tool. Lists and inspects plugins offline, checks a manifest before
-// it is deployed, asks a running host which plugin handles which message, and mints development
-// tokens. Output goes to stdout; every error goes to stderr as "glasshubctl: <message>".
+// it is deployed, asks a running host which plugin handles which message, edits the app registry
+// in the host's SQLite database, and mints development tokens. Output goes to stdout; every
+// error goes to stderr as "glasshubctl: <message>".
 #include <glasshub/core/auth.hpp>
 #include <glasshub/core/config.hpp>
 #include <glasshub/core/logging.hpp>
 #include <glasshub/core/manifest.hpp>
 #include <glasshub/core/plugin_loader.hpp>
+#include <glasshub/core/store.hpp>
 #include <glasshub/sdk.h>
 
 #include <CLI/CLI.hpp>
@@ -26,6 +28,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace {
@@ -296,6 +299,107 @@ int handlers(const std::string& url, std::string token, bool as_json, int timeou
   return 0;
 }
 
+// --- the app registry -------------------------------------------------------------------------
+
+// --db, else storage.sqlitePath of --config, else $SQLITE_PATH, else the config default.
+std::string resolve_db(const std::string& db, const std::string& config_file) {
+  std::string path = db;
+  if (path.empty() && !config_file.empty()) {
+    try {
+      path = core::load_config(config_file, {}).storage.sqlite_path;
+    } catch (const core::ConfigError& e) {
+      throw CtlError("config error: " + std::string(e.what()), 2);
+    }
+  }
+  if (path.empty()) path = env("SQLITE_PATH").value_or(core::Config{}.storage.sqlite_path);
+  if (path == ":memory:" || path.rfind("file::memory:", 0) == 0)
+    throw CtlError("the database is \"" + path + "\" (in memory): nothing to edit; pass --db FILE");
+  return path;
+}
+
+// Opens the registry; `create` false refuses a file that does not exist yet.
+core::Store open_store(const std::string& path, bool create) {
+  std::error_code ec;
+  if (!create && !fs::exists(path, ec))
+    throw CtlError("no database at " + path + " (pass --db, or --config of the host)");
+  try {
+    return core::Store(path);
+  } catch (const std::exception& e) {
+    throw CtlError("cannot open the database " + path + ": " + e.what());
+  }
+}
+
+// The config file's key for an `apps add` option, to name the option in an error.
+std::string option_for(const std::string& key) {
+  static const std::pair<const char*, const char*> names[] = {
+      {".packageName", "--package"},  {".publicUrl", "--url"},
+      {".hashedApiKey", "--hashed-api-key"}, {".apiKey", "--api-key"},
+      {".appType", "--type"},         {".permissions", "--permission"},
+      {".name", "--name"}};
+  for (const auto& [suffix, option] : names)
+    if (key.find(suffix) != std::string::npos) return option;
+  return "--api-key/--hashed-api-key";
+}
+
+struct AppAddArgs {
+  std::string package, name, url, api_key, hashed_api_key, type = "standard";
+  std::vector<std::string> permissions;
+};
+
+int apps_add(const std::string& db_path, const AppAddArgs& a) {
+  // The same rules as an `apps` entry of the config file: one parser, one set of messages.
+  json entry{{"packageName", a.package}, {"name", a.name},          {"publicUrl", a.url},
+             {"appType", a.type},        {"permissions", a.permissions}};
+  if (!a.api_key.empty()) entry["apiKey"] = a.api_key;
+  if (!a.hashed_api_key.empty()) entry["hashedApiKey"] = a.hashed_api_key;
+  core::AppConfig app;
+  try {
+    app = core::parse_config(json{{"apps", json::array({entry})}}).apps.at(0);
+  } catch (const core::ConfigError& e) {
+    const std::string what = e.what();
+    const auto colon = what.find(": ");
+    throw CtlError(option_for(e.key()) + ": " +
+                   (colon == std::string::npos ? what : what.substr(colon + 2)));
+  }
+  auto store = open_store(db_path, true);
+  const bool existed = store.find_app(app.package_name).has_value();
+  store.upsert_apps({app});
+  std::cout << (existed ? "updated " : "added ") << app.package_name << " in " << db_path << "\n";
+  return 0;
+}
+
+json app_json(const core::AppConfig& a) {
+  return {{"packageName", a.package_name}, {"name", a.name},
+          {"publicUrl", a.public_url},     {"hashedApiKey", a.hashed_api_key},
+          {"permissions", a.permissions},  {"appType", a.app_type}};
+}
+
+int apps_list(const std::string& db_path, bool as_json) {
+  const auto apps = open_store(db_path, false).list_apps();
+  if (as_json) {
+    json doc = json::array();
+    for (const auto& a : apps) doc.push_back(app_json(a));
+    std::cout << doc.dump(2) << "\n";
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows{{"PACKAGE", "NAME", "TYPE", "URL", "PERMISSIONS"}};
+  for (const auto& a : apps) {
+    std::string perms;
+    for (const auto& p : a.permissions) perms += (perms.empty() ? "" : ",") + p;
+    rows.push_back({a.package_name, a.name, a.app_type, a.public_url.empty() ? "-" : a.public_url,
+                    perms.empty() ? "-" : perms});
+  }
+  print_table(rows);
+  return 0;
+}
+
+int apps_remove(const std::string& db_path, const std::string& package) {
+  if (!open_store(db_path, false).remove_app(package))
+    throw CtlError("no app " + package + " in " + db_path);
+  std::cout << "removed " << package << " from " << db_path << "\n";
+  return 0;
+}
+
 int token(const std::string& user, std::string secret, int64_t ttl) {
   if (ttl < 0) throw CtlError("--ttl must be 0 (no expiry) or a number of seconds, got " +
                               std::to_string(ttl));
@@ -354,6 +458,41 @@ int main(int argc, char** argv) {
   handlers_cmd->add_option("--timeout", handlers_timeout, "seconds to wait for the host")
       ->check(CLI::PositiveNumber);
 
+  std::string apps_db, apps_config;
+  auto* apps = app.add_subcommand("apps", "the app registry in the host's SQLite database");
+  apps->require_subcommand(1);
+  apps->add_option("--db", apps_db,
+                   "SQLite file (default: storage.sqlitePath of --config, then $SQLITE_PATH, "
+                   "then glasshub.sqlite3)");
+  apps->add_option("--config", apps_config, "the host's config file, for its storage.sqlitePath");
+
+  AppAddArgs add_args;
+  auto* apps_add_cmd = apps->add_subcommand("add", "register an app, or replace its entry");
+  apps_add_cmd->add_option("--package", add_args.package, "package name, e.g. com.example.app")
+      ->required();
+  apps_add_cmd->add_option("--name", add_args.name, "display name (default: the package)");
+  apps_add_cmd->add_option("--url", add_args.url, "the app server's base URL (publicUrl)")
+      ->required();
+  auto* key_opt = apps_add_cmd->add_option("--api-key", add_args.api_key,
+                                           "the app's API key (stored as its SHA-256)");
+  auto* hash_opt = apps_add_cmd->add_option("--hashed-api-key", add_args.hashed_api_key,
+                                            "SHA-256 of the API key, 64 lowercase hex");
+  key_opt->excludes(hash_opt);
+  apps_add_cmd->add_option("--permission", add_args.permissions,
+                           "a permission, e.g. MICROPHONE (repeatable)");
+  apps_add_cmd->add_option("--type", add_args.type, "standard, background or system_dashboard")
+      ->capture_default_str();
+
+  bool apps_list_json = false;
+  auto* apps_list_cmd = apps->add_subcommand("list", "list the registered apps");
+  apps_list_cmd->add_flag("--json", apps_list_json,
+                          "print a JSON array of the config file's `apps` entries");
+
+  std::string remove_package;
+  auto* apps_remove_cmd = apps->add_subcommand("remove", "unregister an app");
+  apps_remove_cmd->add_option("package", remove_package, "package name")->required();
+  for (auto* sub : {apps_add_cmd, apps_list_cmd, apps_remove_cmd}) sub->fallthrough();  // --db after
+
   std::string token_user, token_secret;
   int64_t token_ttl = 86400;
   auto* token_cmd = app.add_subcommand("token", "mint a development core token (HS256 JWT)");
@@ -379,6 +518,13 @@ int main(int argc, char** argv) {
     if (*check) return manifest_check(check_file, check_load);
     if (*handlers_cmd) return handlers(handlers_url, handlers_token, handlers_json, handlers_timeout);
     if (*token_cmd) return token(token_user, token_secret, token_ttl);
+    if (*apps_add_cmd) {
+      if (add_args.api_key.empty() && add_args.hashed_api_key.empty())
+        throw CtlError("--api-key or --hashed-api-key is required");
+      return apps_add(resolve_db(apps_db, apps_config), add_args);
+    }
+    if (*apps_list_cmd) return apps_list(resolve_db(apps_db, apps_config), apps_list_json);
+    if (*apps_remove_cmd) return apps_remove(resolve_db(apps_db, apps_config), remove_package);
   } catch (const CtlError& e) {
     std::cerr << "glasshubctl: " << e.what() << "\n";
     return e.exit_code();

@@ -161,6 +161,7 @@ Config parse_config(const json& doc) {
   read_string(server, "server", "publicWsUrl", c.server.public_ws_url);
   read_string(server, "server", "adminToken", c.server.admin_token);
   read_uint(server, "server", "threads", c.server.threads, 0, 1024);
+  read_uint(server, "server", "drainTimeoutMs", c.server.drain_timeout_ms, 0, 600000);
 
   const json& ws = section(doc, "websocket");
   read_uint(ws, "websocket", "glassesHeartbeatIntervalMs", c.websocket.glasses_heartbeat_interval_ms, 100);
@@ -169,6 +170,7 @@ Config parse_config(const json& doc) {
   read_uint(ws, "websocket", "appPingIntervalMs", c.websocket.app_ping_interval_ms, 100);
   read_uint(ws, "websocket", "maxMessageBytes", c.websocket.max_message_bytes, 1024, 1ull << 30);
   read_uint(ws, "websocket", "sendQueueMaxBytes", c.websocket.send_queue_max_bytes, 1024, 1ull << 34);
+  read_uint(ws, "websocket", "tcpUserTimeoutMs", c.websocket.tcp_user_timeout_ms, 0, 3600000);
 
   const json& session = section(doc, "session");
   read_uint(session, "session", "gracePeriodMs", c.session.grace_period_ms);
@@ -277,14 +279,16 @@ json config_to_json(const Config& c) {
         {"corsOrigins", c.server.cors_origins},
         {"publicWsUrl", c.server.public_ws_url},
         {"adminToken", c.server.admin_token},
-        {"threads", c.server.threads}}},
+        {"threads", c.server.threads},
+        {"drainTimeoutMs", c.server.drain_timeout_ms}}},
       {"websocket",
        {{"glassesHeartbeatIntervalMs", c.websocket.glasses_heartbeat_interval_ms},
         {"pongTimeoutMs", c.websocket.pong_timeout_ms},
         {"pongTimeoutEnabled", c.websocket.pong_timeout_enabled},
         {"appPingIntervalMs", c.websocket.app_ping_interval_ms},
         {"maxMessageBytes", c.websocket.max_message_bytes},
-        {"sendQueueMaxBytes", c.websocket.send_queue_max_bytes}}},
+        {"sendQueueMaxBytes", c.websocket.send_queue_max_bytes},
+        {"tcpUserTimeoutMs", c.websocket.tcp_user_timeout_ms}}},
       {"session",
        {{"gracePeriodMs", c.session.grace_period_ms},
         {"gracePeriodCleanupEnabled", c.session.grace_period_cleanup_enabled}}},

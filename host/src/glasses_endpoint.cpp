@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace glasshub::host {
 
 namespace {
@@ -51,15 +53,20 @@ glasses_endpoint::glasses_endpoint(core::Hub& hub, std::string user_id,
     : hub_(hub),
       user_id_(std::move(user_id)),
       heartbeat_interval_(hub.config().websocket.glasses_heartbeat_interval_ms),
+      pong_timeout_(hub.config().websocket.pong_timeout_enabled
+                        ? hub.config().websocket.pong_timeout_ms
+                        : 0),
       heartbeat_(strand) {}
 
 void glasses_endpoint::on_open(const core::ConnectionPtr& conn) {
   session_ = hub_.glasses_connected(user_id_, conn);  // throwing: ws_connection closes 1011
-  if (heartbeat_interval_.count() > 0) schedule_ping(conn);
+  last_received_ = last_ping_ = clock::now();
+  if (heartbeat_interval_.count() > 0 || pong_timeout_.count() > 0) schedule_tick(conn);
 }
 
 void glasses_endpoint::on_frame(const core::ConnectionPtr& conn, std::string&& bytes,
                                 bool binary) {
+  last_received_ = clock::now();
   if (session_) hub_.glasses_frame(session_, conn, std::move(bytes), binary);
 }
 
@@ -69,13 +76,22 @@ void glasses_endpoint::on_closed(const core::ConnectionPtr& conn, uint16_t) {
   if (session_) hub_.glasses_closed(session_, conn);
 }
 
-void glasses_endpoint::schedule_ping(const core::ConnectionPtr& conn) {
-  heartbeat_.expires_after(heartbeat_interval_);
+// One timer does both jobs: the JSON ping, and (when enabled) closing a phone gone silent.
+void glasses_endpoint::schedule_tick(const core::ConnectionPtr& conn) {
+  auto tick = heartbeat_interval_.count() > 0 ? heartbeat_interval_ : pong_timeout_;
+  if (pong_timeout_.count() > 0) tick = std::min(tick, std::max<std::chrono::milliseconds>(pong_timeout_ / 4, std::chrono::milliseconds(50)));
+  heartbeat_.expires_after(tick);
   // `conn` owns this endpoint, so holding it keeps `this` alive until the wait ends.
   heartbeat_.async_wait([this, conn](beast::error_code ec) {
     if (ec || closed_) return;
-    conn->send(ping_frame(), GH_FRAME_TEXT, GH_DELIVERY_DROPPABLE);
-    schedule_ping(conn);
+    const auto now = clock::now();
+    if (pong_timeout_.count() > 0 && now - last_received_ > pong_timeout_)
+      return conn->close(1001, "Heartbeat timeout");  // the phone reconnects on any code
+    if (heartbeat_interval_.count() > 0 && now - last_ping_ >= heartbeat_interval_) {
+      last_ping_ = now;
+      conn->send(ping_frame(), GH_FRAME_TEXT, GH_DELIVERY_DROPPABLE);
+    }
+    schedule_tick(conn);
   });
 }
 

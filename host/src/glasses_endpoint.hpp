@@ -29,12 +29,15 @@ class glasses_endpoint final : public ws_handler {
   void on_closed(const core::ConnectionPtr& conn, uint16_t close_code) override;
 
  private:
-  void schedule_ping(const core::ConnectionPtr& conn);
+  void schedule_tick(const core::ConnectionPtr& conn);
 
+  using clock = std::chrono::steady_clock;
   core::Hub& hub_;
   const std::string user_id_;
   const std::chrono::milliseconds heartbeat_interval_;
+  const std::chrono::milliseconds pong_timeout_;  // zero when disabled
   net::steady_timer heartbeat_;
+  clock::time_point last_received_{}, last_ping_{};
   std::shared_ptr<core::UserSession> session_;
   bool closed_ = false;
 };

@@ -15,8 +15,6 @@ namespace glasshub::host {
 
 namespace {
 
-// How long closing sockets get to finish their close handshake on shutdown.
-constexpr auto drain_grace = std::chrono::seconds(2);
 constexpr auto drain_poll = std::chrono::milliseconds(20);
 
 tcp::endpoint resolve(net::io_context& ioc, const core::Config::Server& config) {
@@ -73,7 +71,8 @@ void server::on_signal(const beast::error_code& ec, int signal) {
                  "signal " + std::to_string(signal) + ": closing every socket");
   listener_->stop();
   hub_.drain();
-  drain_deadline_ = std::chrono::steady_clock::now() + drain_grace;
+  drain_deadline_ = std::chrono::steady_clock::now() +
+                    std::chrono::milliseconds(hub_.config().server.drain_timeout_ms);
   signals_.async_wait([this](const beast::error_code& ec2, int sig) { on_signal(ec2, sig); });
   wait_for_sockets();
 }

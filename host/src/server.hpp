@@ -27,7 +27,8 @@ class server {
   uint16_t port() const;
 
   // Serves on `threads` threads, the caller's included, until SIGINT or SIGTERM; then stops
-  // accepting, has the hub close every socket, and returns once they are closed or after 2 s.
+  // accepting, has the hub close every socket, and returns once they are closed or after
+  // server.drainTimeoutMs.
   void run(unsigned threads);
 
  private:

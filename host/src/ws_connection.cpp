@@ -3,6 +3,10 @@
 #include <boost/asio/post.hpp>
 #include <glasshub/core/log.hpp>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <chrono>
 
@@ -34,6 +38,13 @@ ws_connection::ws_connection(tcp::socket&& socket, std::unique_ptr<ws_handler> h
   ws_.set_option(websocket::permessage_deflate{});  // server_enable=false, as the reference
   ws_.read_message_max(limits.max_message_bytes);   // a bigger message: Beast closes with 1009
   ws_.auto_fragment(false);                         // one frame per message, header written once
+  // A peer that vanished without a FIN: unacknowledged data (our pings) fails the socket after
+  // this long, instead of the kernel's ~15 minutes of retransmissions.
+  if (limits.tcp_user_timeout_ms > 0) {
+    unsigned int ms = limits.tcp_user_timeout_ms;
+    ::setsockopt(beast::get_lowest_layer(ws_).socket().native_handle(), IPPROTO_TCP,
+                 TCP_USER_TIMEOUT, &ms, sizeof ms);
+  }
 }
 
 std::size_t ws_connection::open_count() noexcept { return open_sockets.load(); }

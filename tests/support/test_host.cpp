@@ -233,6 +233,14 @@ int Process::terminate(std::chrono::milliseconds grace) {
   return *status_;
 }
 
+std::optional<long> vm_rss_kib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));  // "VmRSS:  1234 kB"
+  }
+  return std::nullopt;
+}
+
 ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
                           const Environment& extra_env) {
   TempDir dir;

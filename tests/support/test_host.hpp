@@ -104,6 +104,10 @@ class Process {
   std::optional<int> status_;
 };
 
+// Resident memory of a running process (VmRSS of /proc/<pid>/status) in KiB, or nullopt when
+// the process is gone.
+std::optional<long> vm_rss_kib(pid_t pid);
+
 // Run to completion (killed after `timeout`) and collect exit status, stdout and stderr.
 ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
                           const Environment& extra_env = {});
@@ -154,6 +158,7 @@ class TestHost {
   TestHost& operator=(const TestHost&) = delete;
 
   uint16_t port() const noexcept { return port_; }
+  pid_t pid() const noexcept { return process_ ? process_->pid() : -1; }
   std::string url() const;  // http://127.0.0.1:<port>
   const fs::path& manifest_path() const noexcept { return files_.manifest_path(); }
   const fs::path& config_path() const noexcept { return files_.config_path(); }

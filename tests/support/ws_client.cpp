@@ -10,6 +10,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include <deque>
+#include <random>
 
 namespace glasshub::test {
 
@@ -29,6 +30,8 @@ struct WsClient::Impl {
   bool read_pending = false;
   std::deque<WsFrame> inbox;
   std::optional<CloseInfo> closed;
+  std::vector<ControlFrame> controls;
+  int receive_buffer = 0;
 
   ~Impl() {
     // Abort pending operations and let their handlers run while everything is still alive.
@@ -103,6 +106,18 @@ UpgradeResult WsClient::connect(uint16_t port, const std::string& target, const 
     req.set(beast::http::field::user_agent, "glasshub-tests");
     for (const auto& [name, value] : headers) req.set(name, value);
   }));
+
+  s.ws.control_callback([&s](websocket::frame_type kind, beast::string_view payload) {
+    const auto k = kind == websocket::frame_type::ping   ? ControlFrame::Kind::ping
+                   : kind == websocket::frame_type::pong ? ControlFrame::Kind::pong
+                                                         : ControlFrame::Kind::close;
+    s.controls.push_back(ControlFrame{k, std::string(payload), Clock::now()});
+  });
+  if (s.receive_buffer > 0) {
+    auto& socket = beast::get_lowest_layer(s.ws).socket();
+    socket.open(asio::ip::tcp::v4());
+    socket.set_option(asio::socket_base::receive_buffer_size(s.receive_buffer));
+  }
 
   websocket::response_type res;
   bool done = false;
@@ -240,6 +255,50 @@ void WsClient::close(uint16_t code) {
 }
 
 bool WsClient::is_open() const { return impl_ && impl_->upgraded && !impl_->closed; }
+
+const std::vector<ControlFrame>& WsClient::control_frames() const { return impl_->controls; }
+
+std::size_t WsClient::pings_received() const {
+  std::size_t n = 0;
+  for (const auto& c : impl_->controls) n += c.kind == ControlFrame::Kind::ping;
+  return n;
+}
+
+void WsClient::set_receive_buffer(int bytes) { impl_->receive_buffer = bytes; }
+
+void WsClient::send_raw(std::string_view bytes) {
+  auto& s = *impl_;
+  if (!s.upgraded) throw std::logic_error("WsClient: send_raw before a successful connect");
+  auto& socket = beast::get_lowest_layer(s.ws).socket();
+  std::size_t written = 0;
+  while (written < bytes.size()) {  // one call, unless the kernel takes less (it does not here)
+    beast::error_code ec;
+    written += socket.write_some(asio::buffer(bytes.data() + written, bytes.size() - written), ec);
+    if (ec) throw ClosedError("WsClient: raw write failed: " + ec.message());
+  }
+}
+
+std::string client_frame(std::string_view payload, Opcode opcode, bool fin) {
+  static std::mt19937 rng{std::random_device{}()};
+  std::string out;
+  out.push_back(static_cast<char>((fin ? 0x80 : 0x00) | static_cast<uint8_t>(opcode)));
+  const uint64_t n = payload.size();
+  if (n < 126) {
+    out.push_back(static_cast<char>(0x80 | n));
+  } else if (n <= 0xFFFF) {
+    out.push_back(static_cast<char>(0x80 | 126));
+    for (int shift = 8; shift >= 0; shift -= 8) out.push_back(static_cast<char>(n >> shift));
+  } else {
+    out.push_back(static_cast<char>(0x80 | 127));
+    for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(n >> shift));
+  }
+  const uint32_t key = rng();
+  char mask[4];
+  for (int i = 0; i < 4; ++i) mask[i] = static_cast<char>(key >> (8 * i));
+  out.append(mask, 4);
+  for (std::size_t i = 0; i < payload.size(); ++i) out.push_back(static_cast<char>(payload[i] ^ mask[i % 4]));
+  return out;
+}
 
 WsClient connect_phone(uint16_t port, const std::string& token) {
   WsClient client;

@@ -49,6 +49,22 @@ struct WsFrame {
   std::string data;
 };
 
+// A control frame the peer sent (seen while the client was reading; pings are answered by the
+// client itself).
+struct ControlFrame {
+  enum class Kind { ping, pong, close };
+  Kind kind;
+  std::string payload;
+  std::chrono::steady_clock::time_point at;
+};
+
+// WebSocket opcodes, for frames built by hand.
+enum class Opcode : uint8_t { continuation = 0x0, text = 0x1, binary = 0x2, close = 0x8,
+                              ping = 0x9, pong = 0xA };
+
+// One client-to-server frame, masked as RFC 6455 requires, ready for WsClient::send_raw.
+std::string client_frame(std::string_view payload, Opcode opcode = Opcode::text, bool fin = true);
+
 class WsClient {
  public:
   WsClient();
@@ -64,6 +80,10 @@ class WsClient {
   void send_text(std::string_view text);
   void send_json(const nlohmann::json& message);
   void send_binary(std::string_view bytes);
+  // Bytes written as they are on the TCP socket, in one write call, bypassing the WebSocket
+  // layer (e.g. several client_frame()s that must reach the host in one segment). Do not use
+  // while the client may be answering a ping (nothing else writes then).
+  void send_raw(std::string_view bytes);
 
   // Next frame, or nullopt on timeout. Throws ClosedError when the socket closes first.
   std::optional<WsFrame> read_frame(milliseconds timeout);
@@ -83,6 +103,14 @@ class WsClient {
   void close(uint16_t code = 1000);
 
   bool is_open() const;
+
+  // Every control frame received so far (ping, pong, close), oldest first.
+  const std::vector<ControlFrame>& control_frames() const;
+  // How many pings the peer has sent so far.
+  std::size_t pings_received() const;
+  // The kernel's receive buffer of the next connect() (SO_RCVBUF, bytes), e.g. to make a client
+  // that stops reading fill up quickly. 0: the system default.
+  void set_receive_buffer(int bytes);
 
  private:
   struct Impl;

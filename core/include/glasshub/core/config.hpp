@@ -30,6 +30,7 @@ struct Config {
     std::string public_ws_url = "ws://localhost:8002/app-ws";
     std::string admin_token;  // empty: admin routes answer 403
     unsigned threads = 0;     // 0: one per core
+    uint32_t drain_timeout_ms = 5000;  // SIGTERM: how long closing sockets get
   } server;
   struct WebSocket {
     uint32_t glasses_heartbeat_interval_ms = 2000;
@@ -38,6 +39,7 @@ struct Config {
     uint32_t app_ping_interval_ms = 10000;
     uint64_t max_message_bytes = 16ull * 1024 * 1024;
     uint64_t send_queue_max_bytes = 4ull * 1024 * 1024;
+    uint32_t tcp_user_timeout_ms = 10000;  // 0: the kernel's default
   } websocket;
   struct Session {
     uint32_t grace_period_ms = 60000;
