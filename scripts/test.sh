@@ -1,11 +1,27 @@
 #!/usr/bin/env bash
-# The whole test suite: dependencies, a Debug build, every CTest test (unit, sockets, install).
+# The whole test suite: dependencies, an ASan+UBSan Debug build, every CTest test (unit, sockets,
+# processes, install), then a check that no sanitizer report was written by any process.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-preset=${GLASSHUB_TEST_PRESET:-debug}
+preset=${GLASSHUB_TEST_PRESET:-asan}
 scripts/install-deps.sh
 start=$(date +%s)
 cmake --preset "$preset"
 cmake --build --preset "$preset"
 echo "test.sh: build took $(( $(date +%s) - start )) s"
-ctest --preset "$preset" -j "$(nproc)" --timeout 300
+
+# Every glasshub the tests start inherits these: a sanitizer finding in any child process lands
+# in $reports even when the test itself only sees a dead socket.
+reports="$PWD/build/$preset/sanitizer-reports"
+rm -rf "$reports" && mkdir -p "$reports"
+export ASAN_OPTIONS="log_path=$reports/asan:detect_leaks=1:abort_on_error=0"
+export UBSAN_OPTIONS="log_path=$reports/ubsan:print_stacktrace=1:halt_on_error=1"
+
+status=0
+ctest --preset "$preset" -j "$(nproc)" --timeout 300 || status=$?
+if compgen -G "$reports/*" > /dev/null; then
+  echo "test.sh: sanitizer reports were written:"
+  for f in "$reports"/*; do echo "== $f"; head -n 60 "$f"; done
+  status=1
+fi
+exit $status

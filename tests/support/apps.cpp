@@ -100,6 +100,10 @@ std::string sync_probe() { return std::string(R"({"type":")") + kProbeType + "\"
 
 std::vector<nlohmann::json> sync_app(WsClient& app) {
   app.send_text(sync_probe());
+  return await_sync_answer(app);
+}
+
+std::vector<nlohmann::json> await_sync_answer(WsClient& app) {
   return read_through(
       app,
       [](const nlohmann::json& m) {

@@ -54,6 +54,8 @@ std::string sync_probe();
 // Every message the host sent `app` before answering a sync probe: once it returns, the host has
 // handled everything the app sent earlier, and everything queued for the app has arrived.
 std::vector<nlohmann::json> sync_app(WsClient& app);
+// The same for a probe the app already sent (e.g. at the end of a send_raw burst).
+std::vector<nlohmann::json> await_sync_answer(WsClient& app);
 
 // The host has handled everything the phone sent earlier (a ping, answered pong by keepalive).
 // Returns what else arrived meanwhile.

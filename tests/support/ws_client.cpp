@@ -111,7 +111,8 @@ UpgradeResult WsClient::connect(uint16_t port, const std::string& target, const 
     const auto k = kind == websocket::frame_type::ping   ? ControlFrame::Kind::ping
                    : kind == websocket::frame_type::pong ? ControlFrame::Kind::pong
                                                          : ControlFrame::Kind::close;
-    s.controls.push_back(ControlFrame{k, std::string(payload), Clock::now()});
+    s.controls.push_back(
+        ControlFrame{k, std::string(payload.data(), payload.size()), Clock::now()});
   });
   if (s.receive_buffer > 0) {
     auto& socket = beast::get_lowest_layer(s.ws).socket();
@@ -146,6 +147,9 @@ UpgradeResult WsClient::connect(uint16_t port, const std::string& target, const 
   if (!failure) {
     out.upgraded = true;
     s.upgraded = true;
+    // Back-to-back small messages leave at once instead of waiting for the previous one's ACK.
+    beast::error_code ignored;
+    beast::get_lowest_layer(s.ws).socket().set_option(asio::ip::tcp::no_delay(true), ignored);
     return out;
   }
   if (out.status != 0 && out.status != 101) return out;  // refused with an HTTP answer
