@@ -368,7 +368,8 @@ int apps_add(const std::string& db_path, const AppAddArgs& a) {
   return 0;
 }
 
-json app_json(const core::AppConfig& a) {
+// In the config file's key order, so that the output can be pasted into `apps`.
+nlohmann::ordered_json app_json(const core::AppConfig& a) {
   return {{"packageName", a.package_name}, {"name", a.name},
           {"publicUrl", a.public_url},     {"hashedApiKey", a.hashed_api_key},
           {"permissions", a.permissions},  {"appType", a.app_type}};
@@ -377,7 +378,7 @@ json app_json(const core::AppConfig& a) {
 int apps_list(const std::string& db_path, bool as_json) {
   const auto apps = open_store(db_path, false).list_apps();
   if (as_json) {
-    json doc = json::array();
+    nlohmann::ordered_json doc = nlohmann::ordered_json::array();
     for (const auto& a : apps) doc.push_back(app_json(a));
     std::cout << doc.dump(2) << "\n";
     return 0;

@@ -74,11 +74,8 @@ gh_status declare_histogram(gh_registrar* reg, gh_str name, gh_str help, const d
   if (!reg || !reg->open) return GH_ERR_WRONG_STATE;
   if (!id || name.len == 0 || (n > 0 && !bounds) || n > 64) return GH_ERR_INVALID_ARGUMENT;
   if (!std::is_sorted(bounds, bounds + n)) return GH_ERR_INVALID_ARGUMENT;
-  auto& h = reg->plugin->histograms.emplace_back();
-  h.name = sv(name);
-  h.help = sv(help);
-  h.bounds.assign(bounds, bounds + n);
-  h.buckets = std::make_unique<std::atomic<uint64_t>[]>(n + 1);
+  reg->plugin->histograms.emplace_back(std::string(sv(name)), std::string(sv(help)),
+                                       std::vector<double>(bounds, bounds + n));
   *id = static_cast<uint32_t>(reg->plugin->histograms.size() - 1);
   return GH_OK;
 }
@@ -114,14 +111,7 @@ void counter_add(gh_plugin* p, uint32_t id, uint64_t delta) {
 }
 
 void histogram_observe(gh_plugin* p, uint32_t id, double v) {
-  if (!p || id >= p->histograms.size()) return;
-  auto& h = p->histograms[id];
-  size_t i = static_cast<size_t>(std::lower_bound(h.bounds.begin(), h.bounds.end(), v) - h.bounds.begin());
-  h.buckets[i].fetch_add(1, std::memory_order_relaxed);
-  h.count.fetch_add(1, std::memory_order_relaxed);
-  double cur = h.sum.load(std::memory_order_relaxed);
-  while (!h.sum.compare_exchange_weak(cur, cur + v, std::memory_order_relaxed)) {
-  }
+  if (p && id < p->histograms.size()) p->histograms[id].data.observe(v);
 }
 
 gh_str current_correlation_id(gh_plugin*) {

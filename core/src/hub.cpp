@@ -9,6 +9,7 @@
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <chrono>
 
 namespace glasshub::core {
@@ -184,8 +185,10 @@ struct Dispatch {
                    (what.empty() ? "" : ": threw " + what),
                lc);
     }
-    hub.stats.record_latency(
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    hub.stats.record_latency(ms);
+    if (route->plugin) route->plugin->latency.observe(ms / 1000.0);
   }
 
   static void reply_error(UserSession& s, bool from_app, std::string_view package,
@@ -290,6 +293,7 @@ std::shared_ptr<UserSession> Hub::glasses_connected(const std::string& user_id,
                                                     ConnectionPtr conn) {
   HubState& hub = *state_;
   hub.stats.glasses_connections.fetch_add(1);
+  hub.stats.accepted[0].fetch_add(1);
   hub.stats.phone_connected();
   std::shared_ptr<UserSession> s;
   bool created = false;
@@ -330,9 +334,11 @@ void Hub::glasses_frame(const std::shared_ptr<UserSession>& s, const ConnectionP
   });
 }
 
-void Hub::glasses_closed(const std::shared_ptr<UserSession>& s, const ConnectionPtr& conn) {
+void Hub::glasses_closed(const std::shared_ptr<UserSession>& s, const ConnectionPtr& conn,
+                         uint16_t close_code) {
   HubState& hub = *state_;
   hub.stats.glasses_connections.fetch_sub(1);
+  hub.stats.count_disconnect(false, close_code);
   hub.stats.phone_disconnected();
   asio::post(s->strand, [&hub, s, conn] {
     if (s->glasses != conn) return;  // a close from a socket already replaced
@@ -385,6 +391,7 @@ AppInitResult Hub::app_init(const ConnectionPtr& conn, std::string_view frame) {
   }
   if (!s) return refuse("SESSION_NOT_FOUND", "Session not found", 1008, "Session not found");
   hub.stats.app_connections.fetch_add(1);
+  hub.stats.accepted[1].fetch_add(1);
   asio::post(s->strand, [&hub, s, conn, package, session_id] {
     s->pending_attach.fetch_sub(1);
     AppLink& app = s->apps[package];
@@ -425,6 +432,7 @@ void Hub::app_closed(const std::shared_ptr<UserSession>& s, const std::string& p
                      const ConnectionPtr& conn, uint16_t close_code) {
   HubState& hub = *state_;
   hub.stats.app_connections.fetch_sub(1);
+  hub.stats.count_disconnect(true, close_code);
   asio::post(s->strand, [&hub, s, package, conn, close_code] {
     auto it = s->apps.find(package);
     if (it == s->apps.end() || it->second.conn != conn) return;  // already replaced
@@ -478,6 +486,81 @@ json Hub::health_json(bool* healthy_out) const {
   h["timestamp"] = iso_timestamp();
   if (healthy_out) *healthy_out = std::string_view(status) != "unhealthy";
   return h;
+}
+
+std::string Hub::metrics_text() const {
+  const HubState& hub = *state_;
+  std::string out;
+  out.reserve(16384);
+  auto family = [&](const char* name, const char* type, const char* help) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+  };
+  auto line = [&](const std::string& name_and_labels, auto value) {
+    out += name_and_labels + " " + std::to_string(value) + "\n";
+  };
+  family("glasshub_build_info", "gauge", "Build version and plugin ABI.");
+  out += "glasshub_build_info{version=\"" GLASSHUB_VERSION_STRING "\",abi=\"" +
+         std::to_string(GLASSHUB_ABI_VERSION_MAJOR) + "." +
+         std::to_string(GLASSHUB_ABI_VERSION_MINOR) + "\"} 1\n";
+  family("glasshub_uptime_seconds", "gauge", "Seconds since the host started.");
+  line("glasshub_uptime_seconds", static_cast<uint64_t>(hub.stats.uptime_seconds()));
+  size_t sessions;
+  {
+    std::lock_guard lock(const_cast<HubState&>(hub).registry_mutex);
+    sessions = hub.sessions.size();
+  }
+  family("glasshub_user_sessions", "gauge", "Live user sessions.");
+  line("glasshub_user_sessions", sessions);
+  family("glasshub_connections", "gauge", "Open WebSocket connections by endpoint.");
+  line("glasshub_connections{endpoint=\"glasses\"}",
+       std::max<int64_t>(0, hub.stats.glasses_connections.load()));
+  line("glasshub_connections{endpoint=\"app\"}",
+       std::max<int64_t>(0, hub.stats.app_connections.load()));
+  family("glasshub_connections_accepted_total", "counter", "Sockets that became connections.");
+  line("glasshub_connections_accepted_total{endpoint=\"glasses\"}", hub.stats.accepted[0].load());
+  line("glasshub_connections_accepted_total{endpoint=\"app\"}", hub.stats.accepted[1].load());
+  family("glasshub_messages_received_total", "counter",
+         "Handled messages by endpoint, owning plugin and type.");
+  for (gh_endpoint ep : {GH_ENDPOINT_GLASSES, GH_ENDPOINT_APP})
+    for (const auto& [type, r] : hub.router().table(ep))
+      line(std::string("glasshub_messages_received_total{endpoint=\"") + endpoint_name(ep) +
+               "\",plugin=\"" + r.owner + "\",type=\"" + type + "\"}",
+           r.count.load());
+  family("glasshub_messages_processed_total", "counter", "Messages handed to a handler.");
+  line("glasshub_messages_processed_total", hub.stats.processed.load());
+  hub.stats.append_prometheus(out);
+  const auto& plugins = hub.plugins->impl().plugins;
+  family("glasshub_plugin_info", "gauge", "Plugins of the manifest.");
+  for (const auto& p : plugins)
+    out += "glasshub_plugin_info{plugin=\"" + p->name + "\",version=\"" + p->version +
+           "\",enabled=\"" + (p->entry.enabled ? "true" : "false") + "\",loaded=\"" +
+           (p->loaded ? "true" : "false") + "\"} 1\n";
+  family("glasshub_plugin_handler_errors_total", "counter", "Handler failures by plugin.");
+  for (const auto& p : plugins)
+    if (p->loaded) line("glasshub_plugin_handler_errors_total{plugin=\"" + p->name + "\"}", p->errors.load());
+  family("glasshub_plugin_handler_seconds", "histogram", "Handler latency by plugin.");
+  for (const auto& p : plugins)
+    if (p->loaded) p->latency.append_prometheus(out, "glasshub_plugin_handler_seconds",
+                                                "plugin=\"" + p->name + "\"");
+  // Each plugin's own metrics, under its name (sanitized: names come from plugins).
+  auto metric_name = [](std::string s) {
+    for (char& ch : s)
+      if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_') ch = '_';
+    return s;
+  };
+  for (const auto& p : plugins) {
+    for (const auto& c : p->counters) {
+      const std::string name = metric_name("glasshub_plugin_" + p->name + "_" + c.name);
+      family(name.c_str(), "counter", c.help.empty() ? "plugin counter" : c.help.c_str());
+      line(name, c.value.load());
+    }
+    for (const auto& h : p->histograms) {
+      const std::string name = metric_name("glasshub_plugin_" + p->name + "_" + h.name);
+      family(name.c_str(), "histogram", h.help.empty() ? "plugin histogram" : h.help.c_str());
+      h.data.append_prometheus(out, name, "");
+    }
+  }
+  return out;
 }
 
 void Hub::count_rejected_connection(std::string_view reason) {

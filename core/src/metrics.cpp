@@ -109,3 +109,97 @@ void HealthStats::fill(nlohmann::json& h) const {
 }
 
 }  // namespace glasshub::core
+
+namespace glasshub::core {
+
+AtomicHistogram::AtomicHistogram(std::vector<double> bounds)
+    : bounds_(std::move(bounds)),
+      buckets_(std::make_unique<std::atomic<uint64_t>[]>(bounds_.size() + 1)) {}
+
+std::vector<double> AtomicHistogram::latency_seconds_bounds() {
+  return {0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001,
+          0.0025,  0.005,    0.01,    0.025,  0.05,    0.1,    0.25};
+}
+
+void AtomicHistogram::observe(double v) noexcept {
+  size_t i = static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), v) -
+                                 bounds_.begin());
+  buckets_[i].fetch_add(1, std::memory_order_relaxed);
+  count_.fetch_add(1, std::memory_order_relaxed);
+  double cur = sum_.load(std::memory_order_relaxed);
+  while (!sum_.compare_exchange_weak(cur, cur + v, std::memory_order_relaxed)) {
+  }
+}
+
+namespace {
+std::string fmt_double(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+}  // namespace
+
+void AtomicHistogram::append_prometheus(std::string& out, std::string_view name,
+                                        std::string_view labels) const {
+  const std::string sep = labels.empty() ? "" : ",";
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i <= bounds_.size(); ++i) {
+    cumulative += buckets_[i].load(std::memory_order_relaxed);
+    out += name;
+    out += "_bucket{";
+    out += labels;
+    out += sep + "le=\"" + (i < bounds_.size() ? fmt_double(bounds_[i]) : "+Inf") + "\"} ";
+    out += std::to_string(cumulative) + "\n";
+  }
+  const std::string l = labels.empty() ? "" : "{" + std::string(labels) + "}";
+  out += std::string(name) + "_sum" + l + " " + fmt_double(sum_.load()) + "\n";
+  out += std::string(name) + "_count" + l + " " + std::to_string(count_.load()) + "\n";
+}
+
+void HealthStats::count_disconnect(bool app, uint16_t close_code) {
+  std::lock_guard lock(mutex_);
+  ++disconnects_by_code_[app ? 1 : 0][close_code];
+}
+
+void HealthStats::count_dropped(std::string_view reason) {
+  std::lock_guard lock(mutex_);
+  auto it = dropped_.find(reason);
+  if (it != dropped_.end())
+    ++it->second;
+  else
+    dropped_.emplace(std::string(reason), 1);
+}
+
+void HealthStats::append_prometheus(std::string& out) const {
+  std::lock_guard lock(mutex_);
+  out += "# HELP glasshub_connections_rejected_total Connection attempts refused, by reason.\n"
+         "# TYPE glasshub_connections_rejected_total counter\n";
+  for (const auto& [reason, n] : rejected_)
+    out += "glasshub_connections_rejected_total{reason=\"" + reason + "\"} " +
+           std::to_string(n) + "\n";
+  out += "# HELP glasshub_disconnects_total Closed sockets, by endpoint and close code.\n"
+         "# TYPE glasshub_disconnects_total counter\n";
+  for (int app = 0; app < 2; ++app)
+    for (const auto& [code, n] : disconnects_by_code_[app])
+      out += std::string("glasshub_disconnects_total{endpoint=\"") + (app ? "app" : "glasses") +
+             "\",code=\"" + std::to_string(code) + "\"} " + std::to_string(n) + "\n";
+  out += "# HELP glasshub_messages_dropped_total Frames not delivered, by reason.\n"
+         "# TYPE glasshub_messages_dropped_total counter\n";
+  out += "glasshub_messages_dropped_total{reason=\"unrouted_binary\"} " +
+         std::to_string(dropped_unrouted.load()) + "\n";
+  out += "glasshub_messages_dropped_total{reason=\"send_refused\"} " +
+         std::to_string(send_refused.load()) + "\n";
+  for (const auto& [reason, n] : dropped_)
+    out += "glasshub_messages_dropped_total{reason=\"" + reason + "\"} " + std::to_string(n) +
+           "\n";
+  out += "# HELP glasshub_messages_unrouted_total Messages of a type no plugin handles.\n"
+         "# TYPE glasshub_messages_unrouted_total counter\n";
+  for (int app = 0; app < 2; ++app) {
+    uint64_t total = 0;
+    for (const auto& [type, n] : unrouted_[app]) total += n;
+    out += std::string("glasshub_messages_unrouted_total{endpoint=\"") +
+           (app ? "app" : "glasses") + "\"} " + std::to_string(total) + "\n";
+  }
+}
+
+}  // namespace glasshub::core

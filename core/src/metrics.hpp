@@ -9,11 +9,29 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <vector>
 #include <string>
 #include <string_view>
 
 namespace glasshub::core {
+
+// A Prometheus-style histogram safe to observe from any thread (atomics, no lock).
+class AtomicHistogram {
+ public:
+  explicit AtomicHistogram(std::vector<double> bounds);
+  void observe(double v) noexcept;
+  // name_bucket{le=...}, name_sum, name_count lines; `labels` like `plugin="x"` or empty.
+  void append_prometheus(std::string& out, std::string_view name, std::string_view labels) const;
+  static std::vector<double> latency_seconds_bounds();
+
+ private:
+  std::vector<double> bounds_;
+  std::unique_ptr<std::atomic<uint64_t>[]> buckets_;  // bounds_.size() + 1 (+Inf)
+  std::atomic<uint64_t> count_{0};
+  std::atomic<double> sum_{0};
+};
 
 class HealthStats {
  public:
@@ -24,6 +42,8 @@ class HealthStats {
   std::atomic<uint64_t> processed{0};
   std::atomic<uint64_t> errors{0};
   std::atomic<uint64_t> dropped_unrouted{0};
+  std::atomic<uint64_t> accepted[2] = {};
+  std::atomic<uint64_t> send_refused{0};  // a socket's queue was full or it was closing  // [glasses, app] sockets that became connections
 
   void record_latency(double ms) noexcept;
   void phone_connected();
@@ -31,10 +51,14 @@ class HealthStats {
   // A message whose type no handler owns (phone relays, app refusals).
   void count_unrouted(bool from_app, std::string_view type);
   void count_rejected(std::string_view reason);
+  void count_disconnect(bool app, uint16_t close_code);
+  void count_dropped(std::string_view reason);
 
   // Fills connections.{connectionsLastMinute,disconnectionsLastMinute}, messages.{avgLatencyMs,
   // p99LatencyMs}, adds unrouted types to messages.{glassesTypes,appTypes}.
   void fill(nlohmann::json& health) const;
+  // Appends the counter families kept here to a Prometheus exposition.
+  void append_prometheus(std::string& out) const;
   double uptime_seconds() const;
 
  private:
@@ -52,6 +76,8 @@ class HealthStats {
   Window connects_, disconnects_;
   std::map<std::string, uint64_t, std::less<>> unrouted_[2];
   std::map<std::string, uint64_t, std::less<>> rejected_;
+  std::map<uint16_t, uint64_t> disconnects_by_code_[2];
+  std::map<std::string, uint64_t, std::less<>> dropped_;
   std::chrono::steady_clock::time_point start_;
 };
 

@@ -5,6 +5,7 @@
 #include <glasshub/sdk.h>
 
 #include "kv_store.hpp"
+#include "metrics.hpp"
 #include "router.hpp"
 
 #include <boost/dll/shared_library.hpp>
@@ -45,17 +46,17 @@ struct gh_plugin {
     std::atomic<uint64_t> value{0};
   };
   struct Histogram {
+    Histogram(std::string n, std::string h, std::vector<double> b)
+        : name(std::move(n)), help(std::move(h)), data(std::move(b)) {}
     std::string name, help;
-    std::vector<double> bounds;
-    std::unique_ptr<std::atomic<uint64_t>[]> buckets;  // bounds.size() + 1 (+Inf)
-    std::atomic<uint64_t> count{0};
-    std::atomic<double> sum{0};
+    glasshub::core::AtomicHistogram data;
   };
   std::deque<Counter> counters;      // deque: ids index stable elements
   std::deque<Histogram> histograms;
 
   std::atomic<uint64_t> errors{0};
   std::atomic<uint64_t> handled{0};
+  glasshub::core::AtomicHistogram latency{glasshub::core::AtomicHistogram::latency_seconds_bounds()};
   glasshub::core::KvStore* kv = nullptr;
 };
 

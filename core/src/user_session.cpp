@@ -21,17 +21,23 @@ UserSession::UserSession(HubState& h, std::string id)
 
 UserSession::~UserSession() = default;
 
+bool UserSession::sent(bool ok) noexcept {
+  if (!ok) hub.stats.send_refused.fetch_add(1, std::memory_order_relaxed);
+  return ok;
+}
+
 gh_status UserSession::send_to_glasses(gh_frame_kind kind, std::string_view bytes,
                                        gh_delivery delivery) {
   if (!glasses) return GH_ERR_NOT_FOUND;
-  return glasses->send(make_frame(bytes), kind, delivery) ? GH_OK : GH_ERR_BACKPRESSURE;
+  return sent(glasses->send(make_frame(bytes), kind, delivery)) ? GH_OK : GH_ERR_BACKPRESSURE;
 }
 
 gh_status UserSession::send_to_app(std::string_view package, gh_frame_kind kind,
                                    std::string_view bytes, gh_delivery delivery) {
   auto it = apps.find(package);
   if (it == apps.end() || !it->second.conn) return GH_ERR_NOT_FOUND;
-  return it->second.conn->send(make_frame(bytes), kind, delivery) ? GH_OK : GH_ERR_BACKPRESSURE;
+  return sent(it->second.conn->send(make_frame(bytes), kind, delivery)) ? GH_OK
+                                                                         : GH_ERR_BACKPRESSURE;
 }
 
 gh_status UserSession::publish(std::string_view stream, std::string_view data_json,
@@ -45,7 +51,7 @@ gh_status UserSession::publish(std::string_view stream, std::string_view data_js
       const std::string_view stream_type = (sub == "*" || sub == "all") ? stream : sub;
       auto frame = std::make_shared<const std::string>(
           data_stream_envelope(app.session_id, stream_type, data_json));
-      if (app.conn->send(std::move(frame), GH_FRAME_TEXT, delivery)) ++n;
+      if (sent(app.conn->send(std::move(frame), GH_FRAME_TEXT, delivery))) ++n;
       break;  // one delivery per app
     }
   }
@@ -62,7 +68,7 @@ gh_status UserSession::publish_binary(std::string_view stream, std::string_view 
     for (const auto& sub : app.subscriptions) {
       if (!subscription_matches(sub, stream)) continue;
       if (!shared) shared = make_frame(bytes);
-      if (app.conn->send(shared, GH_FRAME_BINARY, delivery)) ++n;
+      if (sent(app.conn->send(shared, GH_FRAME_BINARY, delivery))) ++n;
       break;
     }
   }

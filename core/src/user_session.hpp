@@ -74,6 +74,7 @@ class UserSession : public std::enable_shared_from_this<UserSession> {
   void cancel_all_timers();
 
  private:
+  bool sent(bool ok) noexcept;  // counts refused sends
   struct Timer {
     std::unique_ptr<boost::asio::steady_timer> timer;
     gh_plugin* plugin;

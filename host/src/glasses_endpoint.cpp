@@ -70,10 +70,10 @@ void glasses_endpoint::on_frame(const core::ConnectionPtr& conn, std::string&& b
   if (session_) hub_.glasses_frame(session_, conn, std::move(bytes), binary);
 }
 
-void glasses_endpoint::on_closed(const core::ConnectionPtr& conn, uint16_t) {
+void glasses_endpoint::on_closed(const core::ConnectionPtr& conn, uint16_t close_code) {
   closed_ = true;
   heartbeat_.cancel();
-  if (session_) hub_.glasses_closed(session_, conn);
+  if (session_) hub_.glasses_closed(session_, conn, close_code);
 }
 
 // One timer does both jobs: the JSON ping, and (when enabled) closing a phone gone silent.

@@ -111,6 +111,9 @@ http_response http_session::route(const http_request& req) const {
   if (req.method() == http::verb::options) return preflight(req);
   const auto path = parse_target(req).encoded_path();
   if (req.method() == http::verb::get && path == "/health") return health(req);
+  if (req.method() == http::verb::get && path == "/metrics")
+    return make_response(req, http::status::ok, "text/plain; version=0.0.4; charset=utf-8",
+                         hub_.metrics_text());
   if (req.method() == http::verb::get && path == "/admin/handlers") return admin_handlers(req);
   return error_response(req, http::status::not_found, "Not found");
 }

@@ -71,6 +71,7 @@ void server::on_signal(const beast::error_code& ec, int signal) {
                  "signal " + std::to_string(signal) + ": closing every socket");
   listener_->stop();
   hub_.drain();
+  ws_connection::close_all(1001, "Server shutting down");  // e.g. app sockets before their init
   drain_deadline_ = std::chrono::steady_clock::now() +
                     std::chrono::milliseconds(hub_.config().server.drain_timeout_ms);
   signals_.async_wait([this](const beast::error_code& ec2, int sig) { on_signal(ec2, sig); });

@@ -9,6 +9,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
 
 namespace glasshub::host {
 
@@ -16,6 +19,9 @@ namespace {
 
 std::atomic<uint64_t> next_id{1};
 std::atomic<std::size_t> open_sockets{0};
+// Every open socket, so shutdown also reaches those the hub does not know (apps before init).
+std::mutex registry_mutex;
+std::unordered_map<uint64_t, std::weak_ptr<ws_connection>> registry;
 
 // A peer that neither reads our frames nor answers our close loses its TCP connection after this.
 constexpr auto close_deadline = std::chrono::seconds(5);
@@ -49,6 +55,16 @@ ws_connection::ws_connection(tcp::socket&& socket, std::unique_ptr<ws_handler> h
 
 std::size_t ws_connection::open_count() noexcept { return open_sockets.load(); }
 
+void ws_connection::close_all(uint16_t code, const std::string& reason) {
+  std::vector<std::shared_ptr<ws_connection>> open;
+  {
+    std::lock_guard lock(registry_mutex);
+    for (auto& [id, weak] : registry)
+      if (auto conn = weak.lock()) open.push_back(std::move(conn));
+  }
+  for (auto& conn : open) conn->close(code, reason);
+}
+
 // An endpoint that throws loses its socket (1011, as the reference does), never the process.
 template <class Call>
 void ws_connection::guarded(Call&& call) {
@@ -74,6 +90,10 @@ void ws_connection::on_accept(beast::error_code ec) {
   }
   open_ = true;
   ++open_sockets;
+  {
+    std::lock_guard lock(registry_mutex);
+    registry.emplace(id_, weak_from_this());
+  }
   guarded([this] { handler_->on_open(shared_from_this()); });
   do_read();
 }
@@ -99,6 +119,10 @@ void ws_connection::on_done(beast::error_code ec) {
   closing_ = true;
   close_deadline_.cancel();
   --open_sockets;
+  {
+    std::lock_guard lock(registry_mutex);
+    registry.erase(id_);
+  }
   uint16_t code = ws_.reason().code;  // the peer's close frame, when one arrived
   if (code == websocket::close_code::none)
     code = ec == websocket::error::closed ? websocket::close_code::no_status

@@ -41,6 +41,8 @@ class ws_connection final : public core::Connection,
 
   // WebSockets of this process that are open (upgraded and not yet done); shutdown waits on it.
   static std::size_t open_count() noexcept;
+  // Closes every open socket (shutdown), including those no endpoint has handed to the hub.
+  static void close_all(uint16_t code, const std::string& reason);
 
  private:
   struct outgoing {

@@ -9,6 +9,10 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <deque>
 #include <random>
 
@@ -32,6 +36,7 @@ struct WsClient::Impl {
   std::optional<CloseInfo> closed;
   std::vector<ControlFrame> controls;
   int receive_buffer = 0;
+  bool quick_ack = false;
 
   ~Impl() {
     // Abort pending operations and let their handlers run while everything is still alive.
@@ -166,6 +171,11 @@ std::optional<WsFrame> WsClient::read_frame(milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   if (s.inbox.empty()) {
     s.start_read();
+    if (s.quick_ack && s.upgraded) {
+      int one = 1;
+      ::setsockopt(beast::get_lowest_layer(s.ws).socket().native_handle(), IPPROTO_TCP,
+                   TCP_QUICKACK, &one, sizeof one);
+    }
     s.run_until([&] { return !s.inbox.empty() || s.closed.has_value(); }, deadline);
   }
   if (!s.inbox.empty()) {
@@ -269,6 +279,8 @@ std::size_t WsClient::pings_received() const {
 }
 
 void WsClient::set_receive_buffer(int bytes) { impl_->receive_buffer = bytes; }
+
+void WsClient::set_quick_ack(bool on) { impl_->quick_ack = on; }
 
 void WsClient::send_raw(std::string_view bytes) {
   auto& s = *impl_;

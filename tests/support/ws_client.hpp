@@ -111,6 +111,10 @@ class WsClient {
   // The kernel's receive buffer of the next connect() (SO_RCVBUF, bytes), e.g. to make a client
   // that stops reading fill up quickly. 0: the system default.
   void set_receive_buffer(int bytes);
+  // Acknowledge received data at once (TCP_QUICKACK before each wait) instead of after the
+  // kernel's delayed-ACK timer: a peer that holds small writes until they are acknowledged
+  // (Nagle) then cannot stall this client's reads by ~40 ms.
+  void set_quick_ack(bool on);
 
  private:
   struct Impl;

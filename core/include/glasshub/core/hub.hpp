@@ -59,8 +59,10 @@ class Hub {
   // A frame from the phone; handled on the user's serial context, in arrival order.
   void glasses_frame(const std::shared_ptr<UserSession>& session, const ConnectionPtr& conn,
                      std::string frame, bool binary);
-  // The phone socket closed. Ignored when `conn` was already replaced.
-  void glasses_closed(const std::shared_ptr<UserSession>& session, const ConnectionPtr& conn);
+  // The phone socket closed (`close_code` as for app_closed). Ignored when `conn` was already
+  // replaced.
+  void glasses_closed(const std::shared_ptr<UserSession>& session, const ConnectionPtr& conn,
+                      uint16_t close_code);
 
   // --- app socket ----------------------------------------------------------------------------
   // The first frame of an app socket. On success `conn` becomes that app's socket and the ack
@@ -78,6 +80,8 @@ class Hub {
   nlohmann::json handlers_json() const;
   // `/health` body (protocol.md §12.1); `healthy_out` false means answer 503.
   nlohmann::json health_json(bool* healthy_out) const;
+  // `/metrics` body: Prometheus text exposition format 0.0.4.
+  std::string metrics_text() const;
   // Counts a connection attempt refused before a session existed (bad token, bad path...).
   void count_rejected_connection(std::string_view reason);
 

@@ -1,0 +1,413 @@
+#include "worker.hpp"
+
+#include <boost/asio/post.hpp>
+#include <nlohmann/json.hpp>
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+namespace glasshub::loadgen {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::size_t kMaxErrors = 8;
+// Rate mode: a phone whose socket holds this much unsent data gets no more events.
+constexpr std::size_t kPhoneQueueCap = 256 * 1024;
+// Rate mode: how late the pacer may be before it sheds events instead of bursting them.
+constexpr double kPacerSlackSeconds = 0.020;
+constexpr auto kPaceTick = std::chrono::milliseconds(1);
+constexpr auto kProbeInterval = std::chrono::milliseconds(100);
+
+uint64_t now_ns() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+          .count());
+}
+
+// The integer after `key` (e.g. "\"seq\":") at or after `from`.
+std::optional<int64_t> int_field(std::string_view text, std::size_t from, std::string_view key) {
+  const auto at = text.find(key, from);
+  if (at == std::string_view::npos) return std::nullopt;
+  const char* first = text.data() + at + key.size();
+  const char* last = text.data() + text.size();
+  while (first < last && *first == ' ') ++first;
+  int64_t value = 0;
+  if (std::from_chars(first, last, value).ec != std::errc()) return std::nullopt;
+  return value;
+}
+
+void append_int(std::string& out, int64_t value) {
+  char buf[24];
+  const auto end = std::to_chars(buf, buf + sizeof buf, value).ptr;
+  out.append(buf, end);
+}
+
+std::string type_of(const nlohmann::json& doc) {
+  if (!doc.is_object()) return {};
+  const auto it = doc.find("type");
+  return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+}  // namespace
+
+void WorkerStats::merge(const WorkerStats& o) {
+  events_sent += o.events_sent;
+  events_sent_measured += o.events_sent_measured;
+  deliveries_expected += o.deliveries_expected;
+  deliveries_received += o.deliveries_received;
+  deliveries_in_window += o.deliveries_in_window;
+  duplicates += o.duplicates;
+  reordered += o.reordered;
+  misrouted += o.misrouted;
+  malformed += o.malformed;
+  skipped_backpressure += o.skipped_backpressure;
+  pacer_shed += o.pacer_shed;
+  disconnects += o.disconnects;
+  latency_ns.merge(o.latency_ns);
+  for (const auto& e : o.errors)
+    if (errors.size() < kMaxErrors) errors.push_back(e);
+}
+
+Worker::Worker(int index, const Options& options, asio::ip::tcp::endpoint endpoint,
+               const std::atomic<int>& phase)
+    : index_(index),
+      options_(options),
+      endpoint_(std::move(endpoint)),
+      phase_(phase),
+      work_(ioc_.get_executor()),
+      probe_timer_(ioc_),
+      pace_timer_(ioc_) {}
+
+Worker::~Worker() {
+  if (thread_.joinable()) {
+    shutdown();
+    join();
+  }
+}
+
+void Worker::add_user(int user, std::string token) {
+  auto u = std::make_unique<User>();
+  u->index = user;
+  u->slot = static_cast<int>(users_.size());
+  u->token = std::move(token);
+  u->apps.resize(static_cast<std::size_t>(options_.apps));
+  for (int a = 0; a < options_.apps; ++a)
+    u->apps[static_cast<std::size_t>(a)].package = options_.app_prefix + std::to_string(a + 1);
+  users_.push_back(std::move(u));
+}
+
+void Worker::start() {
+  thread_ = std::thread([this] { ioc_.run(); });
+  clockid_t clock;
+  if (::pthread_getcpuclockid(thread_.native_handle(), &clock) == 0) cpu_clock_ = clock;
+}
+
+void Worker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+// --- set-up ------------------------------------------------------------------------------------
+
+void Worker::begin_setup() {
+  asio::post(ioc_, [this] { setup_next_users(); });
+}
+
+void Worker::setup_next_users() {
+  const int concurrency = std::max(1, options_.connect_concurrency / std::max(1, options_.threads));
+  while (!closing_ && setting_up_ < concurrency && next_setup_ < users_.size()) {
+    const std::size_t slot = next_setup_++;
+    User& u = *users_[slot];
+    ++setting_up_;
+    u.phone = std::make_shared<WsClient>(ioc_, *this, static_cast<int>(slot), -1);
+    u.phone->open(endpoint_, "/glasses-ws?token=" + u.token);
+  }
+}
+
+void Worker::user_failed(User& u, const std::string& why) {
+  note_error("user " + std::to_string(u.index) + ": " + why);
+  if (u.failed) return;
+  u.failed = true;
+  if (u.ready) {  // lost after set-up: its missing deliveries show as lost
+    ++stats_.disconnects;
+    return;
+  }
+  failed_.fetch_add(1, std::memory_order_relaxed);
+  if (u.phone) u.phone->close();
+  for (auto& app : u.apps)
+    if (app.client) app.client->close();
+  --setting_up_;
+  setup_next_users();
+}
+
+void Worker::on_open(WsClient& client) {
+  open_.fetch_add(1, std::memory_order_relaxed);
+  if (client.app() < 0) return;  // the phone waits for connection_ack
+  User& u = *users_[static_cast<std::size_t>(client.user())];
+  const AppTrack& app = u.apps[static_cast<std::size_t>(client.app())];
+  client.send(nlohmann::json{{"type", "tpa_connection_init"},
+                             {"sessionId", app.session_id},
+                             {"packageName", app.package},
+                             {"apiKey", options_.api_key_prefix + std::to_string(client.app() + 1)}}
+                  .dump());
+}
+
+void Worker::on_failed(WsClient& client, std::string_view stage, std::string message) {
+  if (closing_) return;
+  if (stage == "read" || stage == "write") open_.fetch_sub(1, std::memory_order_relaxed);
+  User& u = *users_[static_cast<std::size_t>(client.user())];
+  const std::string who = client.app() < 0 ? "phone" : u.apps[static_cast<std::size_t>(client.app())].package;
+  user_failed(u, who + " " + std::string(stage) + ": " + message);
+}
+
+void Worker::on_message(WsClient& client, std::string_view text) {
+  User& u = *users_[static_cast<std::size_t>(client.user())];
+  if (client.app() < 0) return phone_message(u, text);
+  app_message(u, client.app(), text);
+}
+
+void Worker::phone_message(User& u, std::string_view text) {
+  if (text == R"({"type":"ping"})") return u.phone->send(R"({"type":"pong"})");
+  const auto doc = nlohmann::json::parse(text, nullptr, false);
+  const std::string type = type_of(doc);
+  if (type == "connection_ack") {
+    for (const auto& app : u.apps)
+      u.phone->send(nlohmann::json{{"type", "test_allow_app"}, {"packageName", app.package}}.dump());
+  } else if (type == "test_app_allowed") {
+    const std::string package = doc.value("packageName", std::string());
+    for (std::size_t a = 0; a < u.apps.size(); ++a) {
+      AppTrack& app = u.apps[a];
+      if (app.package != package || app.client) continue;
+      app.session_id = doc.value("sessionId", std::string());
+      app.client = std::make_shared<WsClient>(ioc_, *this, u.slot, static_cast<int>(a));
+      app.client->open(endpoint_, "/app-ws");
+    }
+  } else if (type == "test_app_refused" || type == "connection_error") {
+    user_failed(u, "phone got " + std::string(text.substr(0, 200)) +
+                       (type == "test_app_refused" ? " (is test_app_starter in the manifest and "
+                                                     "the app in the host's config?)"
+                                                   : ""));
+  }
+}
+
+void Worker::app_message(User& u, int app, std::string_view text) {
+  static constexpr std::string_view kDataStream = R"({"type":"data_stream")";
+  if (text.starts_with(kDataStream)) return delivery(u, app, text);
+  const auto doc = nlohmann::json::parse(text, nullptr, false);
+  const std::string type = type_of(doc);
+  AppTrack& a = u.apps[static_cast<std::size_t>(app)];
+  if (type == "data_stream") return delivery(u, app, text);  // another key order
+  if (type == "tpa_connection_ack" && !a.subscribed) {
+    a.client->send(nlohmann::json{{"type", "subscription_update"},
+                                  {"packageName", a.package},
+                                  {"sessionId", a.session_id},
+                                  {"subscriptions", {options_.stream}}}
+                       .dump());
+    a.subscribed = true;
+    if (++u.apps_subscribed == static_cast<int>(u.apps.size()) && !u.failed) {
+      u.ready = true;
+      ready_.fetch_add(1, std::memory_order_relaxed);
+      --setting_up_;
+      setup_next_users();
+    }
+  } else if (type == "tpa_connection_error") {
+    user_failed(u, a.package + " got " + std::string(text.substr(0, 200)));
+  }
+}
+
+// --- probes: a subscription is in force once an event reaches the app --------------------------
+
+void Worker::begin_probe() {
+  asio::post(ioc_, [this] { probe_tick(); });
+}
+
+void Worker::probe_tick() {
+  if (closing_ || phase() != Phase::probe) return;
+  bool waiting = false;
+  for (auto& u : users_) {
+    if (!u->ready || u->probed || u->failed) continue;
+    waiting = true;
+    std::string probe = R"({"type":")" + options_.stream + R"(","u":)";
+    append_int(probe, u->index);
+    probe += R"(,"seq":-1,"t":0,"m":0})";
+    u->phone->send(std::move(probe));
+  }
+  if (!waiting) return;
+  probe_timer_.expires_after(kProbeInterval);
+  probe_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) probe_tick();
+  });
+}
+
+// --- load ---------------------------------------------------------------------------------------
+
+void Worker::begin_load(double rate) {
+  asio::post(ioc_, [this, rate] {
+    loading_ = true;
+    rate_ = rate;
+    if (options_.rate > 0) {
+      pace_start_ = Clock::now();
+      paced_ = 0;
+      pace_tick();
+    } else {
+      for (User* u : active_) pump(*u);
+    }
+  });
+}
+
+void Worker::end_load() {
+  asio::post(ioc_, [this] {
+    loading_ = false;
+    pace_timer_.cancel();
+  });
+}
+
+void Worker::pace_tick() {
+  if (!loading_ || closing_ || active_.empty() || rate_ <= 0) return;
+  const auto now = Clock::now();
+  const double elapsed = std::chrono::duration<double>(now - pace_start_).count();
+  const auto target = static_cast<uint64_t>(elapsed * rate_);
+  uint64_t due = target - std::min(target, paced_);
+  const auto slack = static_cast<uint64_t>(std::max(1.0, rate_ * kPacerSlackSeconds));
+  if (due > slack) {  // we fell behind: shed rather than burst, and say so in the report
+    stats_.pacer_shed += due - slack;
+    paced_ += due - slack;
+    due = slack;
+  }
+  for (uint64_t i = 0; i < due; ++i) {
+    User& u = *active_[round_robin_++ % active_.size()];
+    ++paced_;
+    if (u.phone->queued_bytes() > kPhoneQueueCap) {
+      ++stats_.skipped_backpressure;
+      continue;
+    }
+    send_event(u);
+  }
+  // Next event's due time, but at least one tick away (the count above is absolute: no drift).
+  const auto next_due =
+      pace_start_ + std::chrono::duration_cast<Clock::duration>(
+                        std::chrono::duration<double>(static_cast<double>(paced_ + 1) / rate_));
+  pace_timer_.expires_at(std::max(next_due, now + kPaceTick));
+  pace_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) pace_tick();
+  });
+}
+
+void Worker::pump(User& u) {
+  if (!loading_ || closing_ || u.failed || !u.phone->is_open()) return;
+  const uint64_t apps = static_cast<uint64_t>(u.apps_probed);
+  const uint64_t limit = static_cast<uint64_t>(options_.window) * apps;
+  while (u.outstanding + apps <= limit) send_event(u);
+}
+
+void Worker::send_event(User& u) {
+  const int64_t seq = static_cast<int64_t>(u.sent++);
+  const bool measured = phase() == Phase::measure;
+  event_.clear();
+  event_ += R"({"type":")";
+  event_ += options_.stream;
+  event_ += R"(","u":)";
+  append_int(event_, u.index);
+  event_ += R"(,"seq":)";
+  append_int(event_, seq);
+  event_ += R"(,"t":)";
+  append_int(event_, static_cast<int64_t>(now_ns()));
+  event_ += measured ? R"(,"m":1)" : R"(,"m":0)";
+  if (options_.payload_bytes > 0) {
+    event_ += R"(,"pad":")";
+    event_.append(static_cast<std::size_t>(options_.payload_bytes), 'x');
+    event_ += '"';
+  }
+  event_ += '}';
+  u.phone->send(event_);
+  ++stats_.events_sent;
+  if (measured) ++stats_.events_sent_measured;
+  const auto apps = static_cast<uint64_t>(u.apps_probed);
+  stats_.deliveries_expected += apps;
+  u.outstanding += apps;
+  publish_progress();
+}
+
+void Worker::delivery(User& u, int app, std::string_view text) {
+  const uint64_t now = now_ns();
+  const auto data = text.find(R"("data":)");
+  const auto from = data == std::string_view::npos ? 0 : data;
+  const auto user = int_field(text, from, R"("u":)");
+  const auto seq = int_field(text, from, R"("seq":)");
+  const auto sent_at = int_field(text, from, R"("t":)");
+  const auto measured = int_field(text, from, R"("m":)");
+  if (data == std::string_view::npos || !user || !seq || !sent_at || !measured) {
+    ++stats_.malformed;
+    return;
+  }
+  if (*user != u.index) {
+    ++stats_.misrouted;
+    return;
+  }
+  AppTrack& a = u.apps[static_cast<std::size_t>(app)];
+  if (*seq < 0) {  // a probe
+    if (a.probed) return;
+    a.probed = true;
+    if (++u.apps_probed == static_cast<int>(u.apps.size())) {
+      u.probed = true;
+      active_.push_back(&u);
+      probed_.fetch_add(1, std::memory_order_relaxed);
+    }
+    return;
+  }
+  if (static_cast<uint64_t>(*seq) >= u.sent) {
+    ++stats_.malformed;  // a seq we never sent
+    return;
+  }
+  const auto word = static_cast<std::size_t>(*seq / 64);
+  const uint64_t bit = uint64_t{1} << (*seq % 64);
+  if (a.seen.size() <= word) a.seen.resize(word + 1);
+  if (a.seen[word] & bit) {
+    ++stats_.duplicates;
+    return;
+  }
+  a.seen[word] |= bit;
+  ++stats_.deliveries_received;
+  if (*seq < a.max_seq)
+    ++stats_.reordered;
+  else
+    a.max_seq = *seq;
+  if (*measured) stats_.latency_ns.record(now - static_cast<uint64_t>(*sent_at));
+  if (phase() == Phase::measure) ++stats_.deliveries_in_window;
+  if (u.outstanding > 0) --u.outstanding;
+  publish_progress();
+  if (options_.rate <= 0) pump(u);
+}
+
+// --- the end ------------------------------------------------------------------------------------
+
+void Worker::shutdown() {
+  asio::post(ioc_, [this] {
+    closing_ = true;
+    loading_ = false;
+    probe_timer_.cancel();
+    pace_timer_.cancel();
+    for (auto& u : users_) {
+      if (u->phone) u->phone->close();
+      for (auto& app : u->apps)
+        if (app.client) app.client->close();
+    }
+    work_.reset();
+  });
+}
+
+void Worker::note_error(std::string what) {
+  if (stats_.errors.size() < kMaxErrors) stats_.errors.push_back(std::move(what));
+}
+
+void Worker::publish_progress() noexcept {
+  expected_pub_.store(stats_.deliveries_expected, std::memory_order_relaxed);
+  received_pub_.store(stats_.deliveries_received, std::memory_order_relaxed);
+}
+
+}  // namespace glasshub::loadgen
