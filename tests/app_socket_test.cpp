@@ -119,8 +119,8 @@ TEST_CASE("A refused init gets the reference's error code, message and close", "
       {"session id of another package", app_init(sid, kOtherPackage, kOtherKey), no_session},
       {"session id of another user", app_init("bob@example.com-" + std::string(kAppPackage)),
        no_session},
-      {"session id with a different case", app_init("Alice@example.com-" + std::string(kAppPackage)),
-       no_session},
+      {"session id with a different case",
+       app_init("Alice@example.com-" + std::string(kAppPackage)), no_session},
       {"no sessionId", without(app_init(sid), "sessionId"), malformed},
       {"no packageName", without(app_init(sid), "packageName"), malformed},
       {"sessionId not a string", [&] {
@@ -212,7 +212,7 @@ TEST_CASE("The host keeps apps alive with protocol pings, never JSON pings", "[a
   std::vector<WsFrame> frames;
   const auto deadline = Clock::now() + 1000ms;
   while (Clock::now() < deadline) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
     if (auto frame = app.read_frame(std::max(left, 1ms))) frames.push_back(*frame);
   }
   for (const auto& f : frames) {

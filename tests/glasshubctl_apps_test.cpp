@@ -171,8 +171,8 @@ TEST_CASE("glasshubctl apps finds the database like the host", "[glasshubctl]") 
   TempDir dir;
   const fs::path from_config = dir.path() / "from-config.sqlite3";
   const fs::path from_env = dir.path() / "from-env.sqlite3";
-  const auto config =
-      dir.write("config.json", nlohmann::json{{"storage", {{"sqlitePath", from_config.string()}}}}.dump());
+  const nlohmann::json config_doc = {{"storage", {{"sqlitePath", from_config.string()}}}};
+  const auto config = dir.write("config.json", config_doc.dump());
   const std::vector<std::string> add{"add", "--package", "com.x", "--url", "http://x",
                                      "--api-key", "k"};
   auto args_with = [&](std::vector<std::string> head) {

@@ -24,7 +24,8 @@ std::string stream_of(int round, int i) {
 // frames in one buffer; with `probe`, the app's sync probe after them.
 std::string burst(const std::string& sid, int round, int n, bool probe) {
   std::string bytes;
-  for (int i = 0; i < n; ++i) bytes += client_frame(subscription_update(sid, {stream_of(round, i)}));
+  for (int i = 0; i < n; ++i)
+    bytes += client_frame(subscription_update(sid, {stream_of(round, i)}));
   if (probe) bytes += client_frame(sync_probe());
   return bytes;
 }
@@ -74,8 +75,8 @@ TEST_CASE("The phone's event sent right after the burst finds the last update in
           "[ordering][!mayfail]") {
   Setup s;
   constexpr int kRounds = 60;
-  int mid_burst = 0;   // the earlier update was in force: the event landed inside the burst
-  int before = 0;      // no update of the burst was in force yet
+  int mid_burst = 0;  // handled between the burst's last two updates
+  int before = 0;     // handled before the burst's second-to-last update
   for (int round = 0; round < kRounds; ++round) {
     const int n = 2 + round % 30;
     s.app.send_raw(burst(s.sid, round, n, /*probe=*/false));
@@ -94,7 +95,7 @@ TEST_CASE("The phone's event sent right after the burst finds the last update in
     }
   }
   WARN("rounds in which the phone's events were handled before the burst's last update: "
-       << mid_burst + before << " of " << kRounds << " (" << mid_burst << " inside the burst, "
-       << before << " before all of it)");
+       << mid_burst + before << " of " << kRounds << " (" << mid_burst
+       << " between its last two updates, " << before << " earlier)");
   CHECK(mid_burst + before == 0);
 }

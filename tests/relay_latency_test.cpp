@@ -9,42 +9,49 @@
 #include <algorithm>
 #include <chrono>
 #include <string>
-#include <thread>
 #include <vector>
 
 using namespace glasshub::test;
 using Clock = std::chrono::steady_clock;
+using Ms = std::chrono::duration<double, std::milli>;
 
 TEST_CASE("The last event of a burst reaches the app without a delayed-ACK stall", "[latency]") {
-  constexpr int kRounds = 15;
+  constexpr int kRounds = 20;
   constexpr int kBurst = 20;
-  constexpr double kBoundMs = 25;  // a delayed ACK costs at least 40 ms
+  constexpr double kBoundMs = 20;  // a delayed ACK costs at least 40 ms
   TestHost host(app_host_setup());
   auto phone = host.connect_phone("alice@example.com");
   const auto sid = allow_app(phone);
   auto app = connect_app(host.port(), sid);
   subscribe(app, sid, {"burst"});
   const std::string pad(1000, 'x');
+  auto event = [&](int i) {
+    return R"({"type":"burst","i":)" + std::to_string(i) + R"(,"pad":")" + pad + "\"}";
+  };
 
-  std::vector<double> took;
+  // Per burst: the longest wait between two consecutive frames arriving at the app.
+  std::vector<double> worst_gap;
   for (int round = 0; round < kRounds; ++round) {
-    const auto t0 = Clock::now();
-    for (int i = 0; i < kBurst; ++i) phone.send_json({{"type", "burst"}, {"i", i}, {"pad", pad}});
+    for (int i = 0; i < kBurst; ++i) phone.send_text(event(i));
+    double worst = 0;
+    auto previous = Clock::now();
     for (int i = 0; i < kBurst; ++i) {
-      const auto got = app.next_message(2s);
-      REQUIRE(got.has_value());
-      REQUIRE((*got)["data"]["i"] == i);
+      const auto frame = app.read_frame(2s);
+      REQUIRE(frame.has_value());
+      REQUIRE(frame->data.find(R"("data":)" + event(i)) != std::string::npos);
+      const auto now = Clock::now();
+      if (i > 0) worst = std::max(worst, Ms(now - previous).count());
+      previous = now;
     }
-    took.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-    std::this_thread::sleep_for(20ms);  // the connection goes quiet between bursts
+    worst_gap.push_back(worst);
   }
-  std::vector<double> sorted = took;
+  std::vector<double> sorted = worst_gap;
   std::sort(sorted.begin(), sorted.end());
   const double median = sorted[sorted.size() / 2];
   std::string all;
-  for (double ms : took) all += std::to_string(static_cast<int>(ms)) + " ";
-  WARN("burst of " << kBurst << " relayed events of ~1.1 KB, phone's first send to the app's "
-                   << "last receipt, ms: " << all << "(median " << median << ", bound "
-                   << kBoundMs << ")");
+  for (double ms : worst_gap) all += std::to_string(static_cast<int>(ms)) + " ";
+  WARN("bursts of " << kBurst << " relayed events of ~1.1 KB; longest gap between two arrivals "
+                    << "per burst, ms: " << all << "(median " << median << ", bound " << kBoundMs
+                    << ")");
   CHECK(median < kBoundMs);
 }

@@ -28,7 +28,6 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
-#include <string_view>
 #include <vector>
 
 namespace {
@@ -332,9 +331,9 @@ core::Store open_store(const std::string& path, bool create) {
 // The config file's key for an `apps add` option, to name the option in an error.
 std::string option_for(const std::string& key) {
   static const std::pair<const char*, const char*> names[] = {
-      {".packageName", "--package"},  {".publicUrl", "--url"},
+      {".packageName", "--package"},         {".publicUrl", "--url"},
       {".hashedApiKey", "--hashed-api-key"}, {".apiKey", "--api-key"},
-      {".appType", "--type"},         {".permissions", "--permission"},
+      {".appType", "--type"},                {".permissions", "--permission"},
       {".name", "--name"}};
   for (const auto& [suffix, option] : names)
     if (key.find(suffix) != std::string::npos) return option;
@@ -348,8 +347,11 @@ struct AppAddArgs {
 
 int apps_add(const std::string& db_path, const AppAddArgs& a) {
   // The same rules as an `apps` entry of the config file: one parser, one set of messages.
-  json entry{{"packageName", a.package}, {"name", a.name},          {"publicUrl", a.url},
-             {"appType", a.type},        {"permissions", a.permissions}};
+  json entry{{"packageName", a.package},
+             {"name", a.name},
+             {"publicUrl", a.url},
+             {"appType", a.type},
+             {"permissions", a.permissions}};
   if (!a.api_key.empty()) entry["apiKey"] = a.api_key;
   if (!a.hashed_api_key.empty()) entry["hashedApiKey"] = a.hashed_api_key;
   core::AppConfig app;
@@ -492,7 +494,8 @@ int main(int argc, char** argv) {
   std::string remove_package;
   auto* apps_remove_cmd = apps->add_subcommand("remove", "unregister an app");
   apps_remove_cmd->add_option("package", remove_package, "package name")->required();
-  for (auto* sub : {apps_add_cmd, apps_list_cmd, apps_remove_cmd}) sub->fallthrough();  // --db after
+  // `apps add --db X` as well as `apps --db X add`.
+  for (auto* sub : {apps_add_cmd, apps_list_cmd, apps_remove_cmd}) sub->fallthrough();
 
   std::string token_user, token_secret;
   int64_t token_ttl = 86400;

@@ -46,6 +46,10 @@ ws_connection::ws_connection(tcp::socket&& socket, std::unique_ptr<ws_handler> h
   ws_.auto_fragment(false);                         // one frame per message, header written once
   // A peer that vanished without a FIN: unacknowledged data (our pings) fails the socket after
   // this long, instead of the kernel's ~15 minutes of retransmissions.
+  // Every frame is one write of a whole message: Nagle would only hold a burst's last frame back
+  // until the peer's delayed ACK (~40 ms).
+  beast::error_code ignored;
+  beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true), ignored);
   if (limits.tcp_user_timeout_ms > 0) {
     unsigned int ms = limits.tcp_user_timeout_ms;
     ::setsockopt(beast::get_lowest_layer(ws_).socket().native_handle(), IPPROTO_TCP,

@@ -36,7 +36,7 @@ struct WsClient::Impl {
   std::optional<CloseInfo> closed;
   std::vector<ControlFrame> controls;
   int receive_buffer = 0;
-  bool quick_ack = false;
+  int max_segment = 0;
 
   ~Impl() {
     // Abort pending operations and let their handlers run while everything is still alive.
@@ -119,10 +119,14 @@ UpgradeResult WsClient::connect(uint16_t port, const std::string& target, const 
     s.controls.push_back(
         ControlFrame{k, std::string(payload.data(), payload.size()), Clock::now()});
   });
-  if (s.receive_buffer > 0) {
+  if (s.receive_buffer > 0 || s.max_segment > 0) {
     auto& socket = beast::get_lowest_layer(s.ws).socket();
     socket.open(asio::ip::tcp::v4());
-    socket.set_option(asio::socket_base::receive_buffer_size(s.receive_buffer));
+    if (s.receive_buffer > 0)
+      socket.set_option(asio::socket_base::receive_buffer_size(s.receive_buffer));
+    if (s.max_segment > 0 && ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_MAXSEG,
+                                          &s.max_segment, sizeof s.max_segment) != 0)
+      throw std::runtime_error("WsClient: setsockopt(TCP_MAXSEG) failed");
   }
 
   websocket::response_type res;
@@ -171,11 +175,6 @@ std::optional<WsFrame> WsClient::read_frame(milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   if (s.inbox.empty()) {
     s.start_read();
-    if (s.quick_ack && s.upgraded) {
-      int one = 1;
-      ::setsockopt(beast::get_lowest_layer(s.ws).socket().native_handle(), IPPROTO_TCP,
-                   TCP_QUICKACK, &one, sizeof one);
-    }
     s.run_until([&] { return !s.inbox.empty() || s.closed.has_value(); }, deadline);
   }
   if (!s.inbox.empty()) {
@@ -279,8 +278,7 @@ std::size_t WsClient::pings_received() const {
 }
 
 void WsClient::set_receive_buffer(int bytes) { impl_->receive_buffer = bytes; }
-
-void WsClient::set_quick_ack(bool on) { impl_->quick_ack = on; }
+void WsClient::set_max_segment(int bytes) { impl_->max_segment = bytes; }
 
 void WsClient::send_raw(std::string_view bytes) {
   auto& s = *impl_;
@@ -312,7 +310,8 @@ std::string client_frame(std::string_view payload, Opcode opcode, bool fin) {
   char mask[4];
   for (int i = 0; i < 4; ++i) mask[i] = static_cast<char>(key >> (8 * i));
   out.append(mask, 4);
-  for (std::size_t i = 0; i < payload.size(); ++i) out.push_back(static_cast<char>(payload[i] ^ mask[i % 4]));
+  for (std::size_t i = 0; i < payload.size(); ++i)
+    out.push_back(static_cast<char>(payload[i] ^ mask[i % 4]));
   return out;
 }
 

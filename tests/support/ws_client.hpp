@@ -108,13 +108,11 @@ class WsClient {
   const std::vector<ControlFrame>& control_frames() const;
   // How many pings the peer has sent so far.
   std::size_t pings_received() const;
-  // The kernel's receive buffer of the next connect() (SO_RCVBUF, bytes), e.g. to make a client
-  // that stops reading fill up quickly. 0: the system default.
+  // For the next connect(): the kernel's receive buffer (SO_RCVBUF) and the largest TCP segment
+  // the peer may send (TCP_MAXSEG; loopback's is ~64 KB, a real network's ~1460), in bytes; 0
+  // keeps the system default. Small values make a client that stops reading fill up quickly.
   void set_receive_buffer(int bytes);
-  // Acknowledge received data at once (TCP_QUICKACK before each wait) instead of after the
-  // kernel's delayed-ACK timer: a peer that holds small writes until they are acknowledged
-  // (Nagle) then cannot stall this client's reads by ~40 ms.
-  void set_quick_ack(bool on);
+  void set_max_segment(int bytes);
 
  private:
   struct Impl;

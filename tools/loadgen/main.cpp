@@ -41,11 +41,14 @@ gl::Sample sample(pid_t server, const std::vector<std::unique_ptr<gl::Worker>>& 
   s.at = Clock::now();
   if (server > 0) {
     s.server_cpu_s = gl::process_cpu_seconds(server);
-    s.server_schedstat_s = gl::process_schedstat_seconds(server);
+    s.server_sched = gl::process_schedstat(server);
   }
+  s.self_sched = gl::process_schedstat(::getpid());
   for (const auto& w : workers)
     s.thread_cpu_s.push_back(w->cpu_clock() ? gl::thread_cpu_seconds(*w->cpu_clock()) : 0.0);
   s.self_cpu_s = self_cpu_seconds();
+  s.steal_s = gl::machine_steal_seconds();
+  s.load_1m = gl::load_average_1m();
   return s;
 }
 

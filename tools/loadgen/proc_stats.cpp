@@ -58,17 +58,20 @@ std::optional<double> process_cpu_seconds(pid_t pid) {
   return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
-std::optional<double> process_schedstat_seconds(pid_t pid) {
+std::optional<SchedStat> process_schedstat(pid_t pid) {
   std::error_code ec;
   fs::directory_iterator tasks(proc_dir(pid) + "/task", ec);
   if (ec) return std::nullopt;
-  unsigned long long ns = 0;
+  unsigned long long on_cpu_ns = 0, waiting_ns = 0;
   for (const auto& task : tasks) {
     std::ifstream in(task.path() / "schedstat");
-    unsigned long long on_cpu = 0;
-    if (in >> on_cpu) ns += on_cpu;
+    unsigned long long on_cpu = 0, waiting = 0;
+    if (in >> on_cpu >> waiting) {
+      on_cpu_ns += on_cpu;
+      waiting_ns += waiting;
+    }
   }
-  return static_cast<double>(ns) / 1e9;
+  return SchedStat{static_cast<double>(on_cpu_ns) / 1e9, static_cast<double>(waiting_ns) / 1e9};
 }
 
 std::optional<long> vm_rss_kib(pid_t pid) {
@@ -100,6 +103,23 @@ std::optional<pid_t> pid_listening_on(uint16_t port) {
     }
   }
   return std::nullopt;
+}
+
+std::optional<double> machine_steal_seconds() {
+  std::ifstream in("/proc/stat");
+  std::string cpu;
+  unsigned long long user, nice, system, idle, iowait, irq, softirq, steal;
+  if (!(in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal) ||
+      cpu != "cpu")
+    return std::nullopt;
+  return static_cast<double>(steal) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+std::optional<double> load_average_1m() {
+  std::ifstream in("/proc/loadavg");
+  double load = 0;
+  if (!(in >> load)) return std::nullopt;
+  return load;
 }
 
 double thread_cpu_seconds(clockid_t clock) {

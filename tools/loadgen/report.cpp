@@ -1,5 +1,7 @@
 #include "report.hpp"
 
+#include <unistd.h>
+
 #include <cstdio>
 
 namespace glasshub::loadgen {
@@ -16,6 +18,12 @@ ordered_json optional_number(const std::optional<double>& v, double step = 0.001
 
 ordered_json optional_long(const std::optional<long>& v) {
   return v ? ordered_json(*v) : ordered_json(nullptr);
+}
+
+std::string percent(double fraction) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f%%", fraction * 100);
+  return buf;
 }
 
 std::string fmt(const ordered_json& v, const char* format = "%.2f") {
@@ -42,10 +50,15 @@ ordered_json make_result(const Options& o, const RunFacts& f) {
       window_s > 0 ? static_cast<double>(t.deliveries_in_window) / window_s : 0;
   const uint64_t lost = t.deliveries_expected - std::min(t.deliveries_expected, t.deliveries_received);
 
-  std::optional<double> server_cpu, server_sched, server_util, us_per_delivery, us_sched;
+  std::optional<double> server_cpu, server_sched, server_wait, self_wait, server_util,
+      us_per_delivery, us_sched;
   if (f.start.server_cpu_s && f.end.server_cpu_s) server_cpu = *f.end.server_cpu_s - *f.start.server_cpu_s;
-  if (f.start.server_schedstat_s && f.end.server_schedstat_s)
-    server_sched = *f.end.server_schedstat_s - *f.start.server_schedstat_s;
+  if (f.start.server_sched && f.end.server_sched) {
+    server_sched = f.end.server_sched->on_cpu_s - f.start.server_sched->on_cpu_s;
+    server_wait = f.end.server_sched->waiting_s - f.start.server_sched->waiting_s;
+  }
+  if (f.start.self_sched && f.end.self_sched)
+    self_wait = f.end.self_sched->waiting_s - f.start.self_sched->waiting_s;
   const std::optional<double> best_cpu = server_sched ? server_sched : server_cpu;
   if (best_cpu && window_s > 0) server_util = *best_cpu / window_s;
   if (server_cpu && t.deliveries_in_window)
@@ -69,8 +82,7 @@ ordered_json make_result(const Options& o, const RunFacts& f) {
     if (util >= 0.90) {
       loadgen_bound = true;
       notes.push_back("loadgen thread " + std::to_string(i) + " was busy " +
-                      std::to_string(static_cast<int>(util * 100)) +
-                      "% of the window: the load generator may be the bottleneck (--threads)");
+                      percent(util) + " of the window: the load generator may be the bottleneck (--threads)");
     }
   }
   if (!saturation && events_per_s < 0.95 * o.rate) {
@@ -91,19 +103,42 @@ ordered_json make_result(const Options& o, const RunFacts& f) {
     notes.push_back("the pacer shed " + std::to_string(t.pacer_shed) +
                     " events while late (rate still within 5% of the target)");
   }
+  if (!saturation && events_per_s > 0 &&
+      deliveries_per_s < 0.95 * events_per_s * static_cast<double>(o.apps))
+    notes.push_back("the host delivered " + std::to_string(static_cast<long>(deliveries_per_s)) +
+                    "/s of the " + std::to_string(static_cast<long>(events_per_s * o.apps)) +
+                    "/s it was given: it is falling behind (host-bound)");
   const double server_cores = f.server_threads > 0 ? f.server_threads : 1;
   if (server_util && *server_util >= 0.90 * server_cores)
-    notes.push_back("host CPU at " + std::to_string(static_cast<int>(*server_util * 100)) +
-                    "% of " + std::to_string(static_cast<int>(server_cores)) +
+    notes.push_back("host CPU at " + percent(*server_util) + " of " + std::to_string(static_cast<int>(server_cores)) +
                     " core(s): the host is the bottleneck" +
                     (saturation ? " (as a saturation run intends)" : ""));
   else if (saturation && !loadgen_bound)
     notes.push_back("neither side reached 100% CPU: the window (--window) may be too small "
                     "to saturate the host");
+  // Runnable but not running: other processes shared our CPUs, so the numbers are not clean.
+  const auto waited = [&](const std::optional<double>& wait, const char* who) {
+    if (!wait || window_s <= 0 || *wait / window_s < 0.05) return;
+    notes.push_back(std::string(who) + " waited for a CPU " + percent(*wait / window_s) +
+                    " of the window: the machine was loaded, the numbers are not clean");
+  };
+  std::optional<double> steal;
+  if (f.start.steal_s && f.end.steal_s) steal = *f.end.steal_s - *f.start.steal_s;
+  if (steal && window_s > 0 && *steal / window_s >= 0.02)
+    notes.push_back("the hypervisor stole " + percent(*steal / window_s) +
+                    " of a CPU during the window: the numbers are not clean");
+  waited(server_wait, "the host");
+  waited(self_wait, "the load generator");
   if (!server_cpu) notes.push_back("host CPU unknown (no --server-pid and no process found on the port)");
-  if (!f.drained) notes.push_back("not every expected delivery arrived within --drain");
+  if (!f.drained)
+    notes.push_back("not every expected delivery arrived within --drain: the missing ones count "
+                    "as lost (a longer --drain tells late from lost)");
 
+  if (t.disconnects > 0)
+    notes.push_back(std::to_string(t.disconnects) +
+                    " user(s) lost a socket after set-up (see errors): their events stopped");
   const bool ok = lost == 0 && t.duplicates == 0 && t.misrouted == 0 && t.malformed == 0 &&
+                  t.disconnects == 0 &&
                   f.users_failed == 0 && f.users_probed == f.users_ready &&
                   f.connections_established == f.connections_attempted;
 
@@ -146,6 +181,7 @@ ordered_json make_result(const Options& o, const RunFacts& f) {
                  {"cpu_s", optional_number(server_cpu)},
                  {"cpu_schedstat_s", optional_number(server_sched)},
                  {"cpu_util", optional_number(server_util)},
+                 {"cpu_wait_s", optional_number(server_wait)},
                  {"cpu_us_per_delivery", optional_number(us_per_delivery)},
                  {"cpu_us_per_delivery_schedstat", optional_number(us_sched)},
                  {"rss_kib", {{"before", optional_long(f.rss_before_kib)},
@@ -155,10 +191,14 @@ ordered_json make_result(const Options& o, const RunFacts& f) {
                  {"exit_status", f.server_exit_status ? ordered_json(*f.server_exit_status)
                                                       : ordered_json(nullptr)}};
   r["loadgen"] = {{"cpu_s", round_to(f.end.self_cpu_s - f.start.self_cpu_s, 0.001)},
+                  {"cpu_wait_s", optional_number(self_wait)},
                   {"thread_util", thread_util},
                   {"pacer_shed", t.pacer_shed},
                   {"skipped_backpressure", t.skipped_backpressure},
                   {"disconnects", t.disconnects}};
+  r["machine"] = {{"cpus", ::sysconf(_SC_NPROCESSORS_ONLN)},
+                  {"load_1m_at_start", optional_number(f.start.load_1m, 0.01)},
+                  {"steal_s", optional_number(steal)}};
   r["bottleneck"] = {{"loadgen_bound", loadgen_bound}, {"notes", notes}};
   r["errors"] = errors;
   r["ok"] = ok;
@@ -194,7 +234,8 @@ void print_table(std::ostream& out, const ordered_json& r) {
                                           " (max " + fmt(l["max"], "%.1f") + ")");
   const auto& s = r["server"];
   row("server CPU s (util)", fmt(s["cpu_s"], "%.3f") + " (" + fmt(s["cpu_util"], "%.3f") +
-                                 "; schedstat " + fmt(s["cpu_schedstat_s"], "%.3f") + " s)");
+                                 "; schedstat " + fmt(s["cpu_schedstat_s"], "%.3f") +
+                                 " s; waited for CPU " + fmt(s["cpu_wait_s"], "%.3f") + " s)");
   row("server CPU-us per delivery", fmt(s["cpu_us_per_delivery"], "%.3f") + " (schedstat " +
                                         fmt(s["cpu_us_per_delivery_schedstat"], "%.3f") + ")");
   const auto& rss = s["rss_kib"];
@@ -202,11 +243,16 @@ void print_table(std::ostream& out, const ordered_json& r) {
                                             fmt(rss["end"]));
   row("server RSS per connection", fmt(s["rss_per_connection_bytes"], "%.0f") + " bytes");
   const auto& g = r["loadgen"];
-  row("loadgen CPU s (thread util)", fmt(g["cpu_s"], "%.3f") + " (" + g["thread_util"].dump() + ")");
+  std::string utils;
+  for (const auto& u : g["thread_util"]) utils += (utils.empty() ? "" : ", ") + fmt(u, "%.3f");
+  row("loadgen CPU s (thread util)", fmt(g["cpu_s"], "%.3f") + " (" + utils + ")");
+  const auto& m = r["machine"];
+  row("machine", fmt(m["cpus"]) + " CPUs, load " + fmt(m["load_1m_at_start"]) +
+                     " at start, steal " + fmt(m["steal_s"], "%.3f") + " s in the window");
   row("loadgen bottleneck", fmt(r["bottleneck"]["loadgen_bound"]));
   for (const auto& n : r["bottleneck"]["notes"]) row("note", n.get<std::string>());
   for (const auto& n : r["errors"]) row("error", n.get<std::string>());
-  row("result", r["ok"].get<bool>() ? "OK" : "FAILED (loss, duplicates or failed connections)");
+  row("result", r["ok"].get<bool>() ? "OK" : "FAILED (loss, duplicates, or failed or lost connections)");
 }
 
 }  // namespace glasshub::loadgen

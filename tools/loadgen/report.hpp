@@ -3,6 +3,7 @@
 #pragma once
 
 #include "options.hpp"
+#include "proc_stats.hpp"
 #include "worker.hpp"
 
 #include <nlohmann/json.hpp>
@@ -18,9 +19,12 @@ namespace glasshub::loadgen {
 struct Sample {
   std::chrono::steady_clock::time_point at;
   std::optional<double> server_cpu_s;        // utime + stime
-  std::optional<double> server_schedstat_s;  // time on CPU, ns resolution
+  std::optional<SchedStat> server_sched;     // time on CPU (ns resolution) and waiting for one
+  std::optional<SchedStat> self_sched;
   std::vector<double> thread_cpu_s;          // each worker thread
   double self_cpu_s = 0;                     // this whole process
+  std::optional<double> steal_s;             // the machine's, all CPUs
+  std::optional<double> load_1m;
 };
 
 struct RunFacts {
@@ -39,8 +43,8 @@ struct RunFacts {
   WorkerStats totals;
 };
 
-// The JSON result (the one line of --json); its "ok" is false on any loss, duplicate or
-// connection that failed.
+// The JSON result (the one line of --json); its "ok" is false on any loss, duplicate, or
+// connection that failed to open or dropped.
 nlohmann::ordered_json make_result(const Options& options, const RunFacts& facts);
 void print_table(std::ostream& out, const nlohmann::ordered_json& result);
 

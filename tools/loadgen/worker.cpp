@@ -138,9 +138,13 @@ void Worker::user_failed(User& u, const std::string& why) {
     return;
   }
   failed_.fetch_add(1, std::memory_order_relaxed);
-  if (u.phone) u.phone->close();
-  for (auto& app : u.apps)
-    if (app.client) app.client->close();
+  const auto drop = [this](const std::shared_ptr<WsClient>& client) {
+    if (!client) return;
+    if (client->is_open()) open_.fetch_sub(1, std::memory_order_relaxed);
+    client->close();
+  };
+  drop(u.phone);
+  for (auto& app : u.apps) drop(app.client);
   --setting_up_;
   setup_next_users();
 }
@@ -282,6 +286,7 @@ void Worker::pace_tick() {
   for (uint64_t i = 0; i < due; ++i) {
     User& u = *active_[round_robin_++ % active_.size()];
     ++paced_;
+    if (u.failed || !u.phone->is_open()) continue;  // lost after set-up: counted as a disconnect
     if (u.phone->queued_bytes() > kPhoneQueueCap) {
       ++stats_.skipped_backpressure;
       continue;

@@ -1,0 +1,53 @@
+// glasshub-loadgen end to end: it starts its own host, plays 5 users x 2 apps at 500 events/s for
+// 2 s, and every event reaches both apps of its user exactly once.
+#include "support/test_host.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+using namespace glasshub::test;
+
+namespace {
+
+std::string last_line(const std::string& text) {
+  const auto end = text.find_last_not_of('\n');
+  if (end == std::string::npos) return {};
+  const auto start = text.rfind('\n', end);
+  return text.substr(start == std::string::npos ? 0 : start + 1, end + 1 - (start + 1));
+}
+
+}  // namespace
+
+TEST_CASE("the load generator's smoke run loses and duplicates no delivery", "[bench]") {
+  TempDir dir;
+  const auto manifest = dir.write(
+      "plugin-manifest.json",
+      manifest_of({keepalive_entry(), test_plugin_entry("test_app_starter")}).dump());
+
+  const auto run = run_process({required_env("GLASSHUB_LOADGEN_BIN"), "--spawn", "--glasshub",
+                                glasshub_bin().string(), "--manifest", manifest.string(),
+                                "--users", "5", "--apps", "2", "--rate", "500", "--warmup", "0.5",
+                                "--duration", "2", "--drain", "3", "--json", "--label", "smoke"},
+                               std::chrono::seconds(30));
+  INFO("stderr:\n" << run.err << "\nstdout:\n" << run.out);
+  REQUIRE_FALSE(run.timed_out);
+
+  const auto result = nlohmann::json::parse(last_line(run.out), nullptr, false);
+  REQUIRE_FALSE(result.is_discarded());
+  CHECK(run.exit_code == 0);
+  CHECK(result["ok"] == true);
+  CHECK(result["connections"]["established"] == 15);
+  CHECK(result["connections"]["users_ready"] == 5);
+
+  const auto& d = result["deliveries"];
+  CHECK(d["lost"] == 0);
+  CHECK(d["duplicated"] == 0);
+  CHECK(d["misrouted"] == 0);
+  CHECK(d["expected"].get<uint64_t>() > 0);
+  CHECK(d["received"] == d["expected"]);
+  // Every event went to both apps; the rate itself is not asserted (sanitizers, busy machines).
+  CHECK(d["expected"] == 2 * result["events"]["sent_total"].get<uint64_t>());
+  CHECK(result["latency_us"]["count"].get<uint64_t>() > 0);
+  CHECK(result["server"]["exit_status"] == 0);
+}
