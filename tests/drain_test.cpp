@@ -78,6 +78,9 @@ TEST_CASE("SIGTERM also closes an app socket that has not sent its init yet", "[
   TestHost host(app_host_setup({{"server", {{"drainTimeoutMs", 3000}}}}));
   auto phone = host.connect_phone(kUser);
   auto pending = open_app_socket(host.port());
+  // Answered, so the host has the socket in hand (the client can see the 101 before that).
+  pending.send_json({{"type", "hello"}});
+  REQUIRE(pending.read_json()["code"] == "SESSION_NOT_FOUND");
 
   auto stopping = stop_async(host);
   const auto phone_closed = phone.expect_closed(5s);

@@ -6,6 +6,7 @@
 
 #include <regex>
 #include <sstream>
+#include <thread>
 
 using namespace glasshub::test;
 using Catch::Matchers::Contains;

@@ -22,6 +22,7 @@ std::atomic<std::size_t> open_sockets{0};
 // Every open socket, so shutdown also reaches those the hub does not know (apps before init).
 std::mutex registry_mutex;
 std::unordered_map<uint64_t, std::weak_ptr<ws_connection>> registry;
+std::optional<std::pair<uint16_t, std::string>> shutting_down;  // set by close_all
 
 // A peer that neither reads our frames nor answers our close loses its TCP connection after this.
 constexpr auto close_deadline = std::chrono::seconds(5);
@@ -63,6 +64,7 @@ void ws_connection::close_all(uint16_t code, const std::string& reason) {
   std::vector<std::shared_ptr<ws_connection>> open;
   {
     std::lock_guard lock(registry_mutex);
+    shutting_down.emplace(code, reason);  // sockets accepted from now on are closed at once
     for (auto& [id, weak] : registry)
       if (auto conn = weak.lock()) open.push_back(std::move(conn));
   }
@@ -94,9 +96,15 @@ void ws_connection::on_accept(beast::error_code ec) {
   }
   open_ = true;
   ++open_sockets;
+  std::optional<std::pair<uint16_t, std::string>> closing_all;
   {
     std::lock_guard lock(registry_mutex);
     registry.emplace(id_, weak_from_this());
+    closing_all = shutting_down;
+  }
+  if (closing_all) {  // accepted while shutting down: no session, just the close handshake
+    close(closing_all->first, closing_all->second);
+    return do_read();
   }
   guarded([this] { handler_->on_open(shared_from_this()); });
   do_read();
