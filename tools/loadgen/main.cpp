@@ -124,7 +124,7 @@ int run(const gl::Options& o, const std::string& command) {
   const boost::asio::ip::tcp::endpoint endpoint(boost::asio::ip::make_address(o.host), port);
   std::vector<std::unique_ptr<gl::Worker>> workers;
   for (int i = 0; i < o.threads; ++i)
-    workers.push_back(std::make_unique<gl::Worker>(i, o, endpoint, phase));
+    workers.push_back(std::make_unique<gl::Worker>(o, endpoint, phase));
   for (int u = 0; u < o.users; ++u) {
     const std::string email = "bench-user-" + std::to_string(u) + "@loadgen.glasshub";
     workers[static_cast<std::size_t>(u % o.threads)]->add_user(

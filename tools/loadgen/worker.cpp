@@ -74,10 +74,9 @@ void WorkerStats::merge(const WorkerStats& o) {
     if (errors.size() < kMaxErrors) errors.push_back(e);
 }
 
-Worker::Worker(int index, const Options& options, asio::ip::tcp::endpoint endpoint,
+Worker::Worker(const Options& options, asio::ip::tcp::endpoint endpoint,
                const std::atomic<int>& phase)
-    : index_(index),
-      options_(options),
+    : options_(options),
       endpoint_(std::move(endpoint)),
       phase_(phase),
       work_(ioc_.get_executor()),

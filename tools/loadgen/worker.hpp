@@ -50,7 +50,7 @@ struct WorkerStats {
 
 class Worker final : public WsClientListener {
  public:
-  Worker(int index, const Options& options, boost::asio::ip::tcp::endpoint endpoint,
+  Worker(const Options& options, boost::asio::ip::tcp::endpoint endpoint,
          const std::atomic<int>& phase);
   ~Worker() override;
   Worker(const Worker&) = delete;
@@ -125,7 +125,6 @@ class Worker final : public WsClientListener {
   Phase phase() const noexcept { return static_cast<Phase>(phase_.load(std::memory_order_relaxed)); }
   void publish_progress() noexcept;
 
-  const int index_;
   const Options& options_;
   const boost::asio::ip::tcp::endpoint endpoint_;
   const std::atomic<int>& phase_;
