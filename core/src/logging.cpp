@@ -1,6 +1,7 @@
 #include <glasshub/core/logging.hpp>
 
 #include <glasshub/core/log.hpp>
+#include <glasshub/core/wire.hpp>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -47,17 +48,8 @@ void log_line(spdlog::level::level_enum level, std::string_view event, std::stri
   std::string line;
   line.reserve(192 + text.size());
   if (g_json) {
-    auto now = std::chrono::system_clock::now();
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-    std::time_t secs = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char ts[64];
-    std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                  static_cast<int>(ms % 1000));
     line += "{\"time\":\"";
-    line += ts;
+    line += iso_timestamp();
     line += "\",\"level\":\"";
     line += spdlog::level::to_string_view(level).data();
     line += "\",\"service\":\"glasshub\"";

@@ -65,13 +65,19 @@ void HealthStats::count_unrouted(bool from_app, std::string_view type) {
   }
 }
 
-void HealthStats::count_rejected(std::string_view reason) {
-  std::lock_guard lock(mutex_);
-  auto it = rejected_.find(reason);
-  if (it != rejected_.end())
+namespace {
+void bump(std::map<std::string, uint64_t, std::less<>>& counts, std::string_view key) {
+  auto it = counts.find(key);
+  if (it != counts.end())
     ++it->second;
   else
-    rejected_.emplace(std::string(reason), 1);
+    counts.emplace(std::string(key), 1);
+}
+}  // namespace
+
+void HealthStats::count_rejected(std::string_view reason) {
+  std::lock_guard lock(mutex_);
+  bump(rejected_, reason);
 }
 
 double HealthStats::uptime_seconds() const {
@@ -166,11 +172,7 @@ void HealthStats::count_disconnect(bool app, uint16_t close_code) {
 
 void HealthStats::count_dropped(std::string_view reason) {
   std::lock_guard lock(mutex_);
-  auto it = dropped_.find(reason);
-  if (it != dropped_.end())
-    ++it->second;
-  else
-    dropped_.emplace(std::string(reason), 1);
+  bump(dropped_, reason);
 }
 
 void HealthStats::append_prometheus(std::string& out) const {
