@@ -162,6 +162,7 @@ Config parse_config(const json& doc) {
   read_string(server, "server", "adminToken", c.server.admin_token);
   read_uint(server, "server", "threads", c.server.threads, 0, 1024);
   read_uint(server, "server", "drainTimeoutMs", c.server.drain_timeout_ms, 0, 600000);
+  read_uint(server, "server", "httpReplyTimeoutMs", c.server.http_reply_timeout_ms, 100, 600000);
 
   const json& ws = section(doc, "websocket");
   read_uint(ws, "websocket", "glassesHeartbeatIntervalMs", c.websocket.glasses_heartbeat_interval_ms, 100);
@@ -280,7 +281,8 @@ json config_to_json(const Config& c) {
         {"publicWsUrl", c.server.public_ws_url},
         {"adminToken", c.server.admin_token},
         {"threads", c.server.threads},
-        {"drainTimeoutMs", c.server.drain_timeout_ms}}},
+        {"drainTimeoutMs", c.server.drain_timeout_ms},
+        {"httpReplyTimeoutMs", c.server.http_reply_timeout_ms}}},
       {"websocket",
        {{"glassesHeartbeatIntervalMs", c.websocket.glasses_heartbeat_interval_ms},
         {"pongTimeoutMs", c.websocket.pong_timeout_ms},

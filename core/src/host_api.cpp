@@ -2,6 +2,7 @@
 #include "host_api.hpp"
 
 #include <glasshub/core/log.hpp>
+#include "hub_state.hpp"
 #include "plugin_set.hpp"
 #include "user_session.hpp"
 
@@ -270,6 +271,133 @@ gh_status kv_delete(gh_plugin* p, gh_str key) {
   }
 }
 
+// --- 1.1 ------------------------------------------------------------------------------------
+
+gh_status register_route(gh_registrar* reg, gh_http_method method, gh_str pattern,
+                         gh_route_auth auth, gh_plugin_on_request_fn fn, void* state) {
+  if (!reg || !reg->open) return GH_ERR_WRONG_STATE;
+  if (!fn || method < GH_HTTP_GET || method > GH_HTTP_PATCH ||
+      (auth != GH_ROUTE_AUTH_NONE && auth != GH_ROUTE_AUTH_USER))
+    return GH_ERR_INVALID_ARGUMENT;
+  HttpRouteDecl d;
+  d.method = method;
+  d.pattern = std::string(sv(pattern));
+  if (!HttpRouteTable::parse_pattern(d.pattern, d.segments)) return GH_ERR_INVALID_ARGUMENT;
+  d.auth = auth;
+  d.fn = fn;
+  d.state = state;
+  HttpRouteTable mine;  // the plugin's own routes must not collide either
+  for (const auto& r : reg->plugin->http_routes) mine.add(r, nullptr, "self");
+  if (!mine.conflict(d).empty()) return GH_ERR_INVALID_ARGUMENT;
+  reg->plugin->http_routes.push_back(std::move(d));
+  return GH_OK;
+}
+
+gh_status http_respond(gh_plugin* p, uint64_t id, uint16_t status, gh_str content_type,
+                       gh_str body) {
+  if (!p || !p->hub) return GH_ERR_WRONG_STATE;
+  if (status < 100 || status > 599) return GH_ERR_INVALID_ARGUMENT;
+  HttpReplyFn fn = p->hub->replies.take(id, p);
+  if (!fn) return GH_ERR_NOT_FOUND;
+  HttpOut out;
+  out.status = status;
+  if (content_type.len) out.content_type = std::string(sv(content_type));
+  out.body = std::string(sv(body));
+  fn(std::move(out));
+  return GH_OK;
+}
+
+gh_status http_call(gh_user* u, const gh_http_call* call, gh_plugin_on_http_result_fn fn,
+                    void* state, uint64_t* id) {
+  UserSession* s = live(u);
+  if (!s) return GH_ERR_WRONG_STATE;
+  gh_plugin* p = tl_call ? tl_call->plugin : nullptr;
+  if (!p) return GH_ERR_WRONG_STATE;
+  if (!call || call->size < sizeof(gh_http_call)) return GH_ERR_INVALID_ARGUMENT;
+  return s->http_call(p, *call, fn, state, id);
+}
+
+nlohmann::json registry_entry(const AppConfig& a) {
+  json perms = json::array();
+  for (const auto& t : a.permissions) perms.push_back({{"type", t}});
+  return {{"packageName", a.package_name}, {"name", a.name.empty() ? a.package_name : a.name},
+          {"publicUrl", a.public_url},     {"appType", a.app_type},
+          {"permissions", perms},          {"hardwareRequirements", json::array()},
+          {"logoUrl", ""},                 {"webviewUrl", ""},
+          {"description", ""}};
+}
+
+gh_status app_registry_get(gh_plugin* p, gh_str package, gh_plugin_on_bytes_fn sink,
+                           void* state) {
+  if (!p || !p->hub || !sink) return GH_ERR_INVALID_ARGUMENT;
+  try {
+    auto app = p->hub->store->find_app(sv(package));
+    if (!app) return GH_ERR_NOT_FOUND;
+    const std::string text = registry_entry(*app).dump();
+    sink(state, gs(text));
+    return GH_OK;
+  } catch (...) {
+    return GH_ERR_INTERNAL;
+  }
+}
+
+gh_status app_registry_list(gh_plugin* p, gh_plugin_on_bytes_fn sink, void* state) {
+  if (!p || !p->hub || !sink) return GH_ERR_INVALID_ARGUMENT;
+  try {
+    json out = json::array();
+    for (const auto& a : p->hub->store->list_apps()) out.push_back(registry_entry(a));
+    const std::string text = out.dump();
+    sink(state, gs(text));
+    return GH_OK;
+  } catch (...) {
+    return GH_ERR_INTERNAL;
+  }
+}
+
+gh_status app_release(gh_user* u, gh_str package, uint16_t code, gh_str reason) {
+  UserSession* s = live(u);
+  return s ? s->app_release(sv(package), code, sv(reason)) : GH_ERR_WRONG_STATE;
+}
+
+gh_status broadcast_to_apps(gh_user* u, gh_frame_kind kind, gh_str bytes, gh_delivery d,
+                            uint32_t* n) {
+  UserSession* s = live(u);
+  return s ? s->broadcast_to_apps(kind, sv(bytes), d, n) : GH_ERR_WRONG_STATE;
+}
+
+gh_status user_apps(gh_user* u, gh_plugin_on_bytes_fn sink, void* state) {
+  UserSession* s = live(u);
+  if (!s) return GH_ERR_WRONG_STATE;
+  if (!sink) return GH_ERR_INVALID_ARGUMENT;
+  const std::string text = s->apps_json();
+  sink(state, gs(text));
+  return GH_OK;
+}
+
+gh_status ack_set_field(gh_ack* ack, gh_str key, gh_str value) {
+  if (!ack || key.len == 0) return GH_ERR_INVALID_ARGUMENT;
+  const std::string_view k = sv(key);
+  if (k == "type" || k == "sessionId" || k == "timestamp") return GH_ERR_REJECTED;
+  // Spliced verbatim into what the SDK parses: a malformed value must not reach it.
+  if (!json::accept(sv(value))) return GH_ERR_INVALID_ARGUMENT;
+  ack->set(std::string(k), std::string(sv(value)));
+  return GH_OK;
+}
+
+const gh_json* host_settings(gh_plugin* p) {
+  return p && p->hub ? handle(&p->hub->host_settings) : nullptr;
+}
+
+gh_status user_data_set(gh_user* u, gh_plugin* p, void* data, void (*free_fn)(void*)) {
+  UserSession* s = live(u);
+  return s ? s->user_data_set(p, data, free_fn) : GH_ERR_WRONG_STATE;
+}
+
+void* user_data_get(gh_user* u, gh_plugin* p) {
+  UserSession* s = live(u);
+  return s ? s->user_data_get(p) : nullptr;
+}
+
 const gh_host_api kTable = {
     sizeof(gh_host_api),
     GLASSHUB_ABI_VERSION_MAJOR,
@@ -304,6 +432,18 @@ const gh_host_api kTable = {
     kv_get,
     kv_put,
     kv_delete,
+    register_route,
+    http_respond,
+    http_call,
+    app_registry_get,
+    app_registry_list,
+    app_release,
+    broadcast_to_apps,
+    user_apps,
+    ack_set_field,
+    host_settings,
+    user_data_set,
+    user_data_get,
 };
 
 }  // namespace

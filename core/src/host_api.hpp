@@ -3,7 +3,23 @@
 
 #include <glasshub/sdk.h>
 
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
+
+// The definition behind the SDK's opaque gh_ack: top-level fields (key, JSON value) in order.
+struct gh_ack {
+  std::vector<std::pair<std::string, std::string>> fields;
+  void set(std::string key, std::string value) {
+    for (auto& f : fields)
+      if (f.first == key) {
+        f.second = std::move(value);
+        return;
+      }
+    fields.emplace_back(std::move(key), std::move(value));
+  }
+};
 
 namespace glasshub::core {
 

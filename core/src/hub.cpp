@@ -3,12 +3,14 @@
 
 #include "host_api.hpp"
 #include "hub_state.hpp"
+#include "subscriptions.hpp"
 #include <glasshub/core/log.hpp>
 #include <glasshub/core/wire.hpp>
 
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 
@@ -17,13 +19,8 @@ namespace glasshub::core {
 using nlohmann::json;
 namespace asio = boost::asio;
 
-namespace {
-
-enum class Hook { created, disposed, glasses_connected, glasses_disconnected, app_connected,
-                  app_disconnected };
-
 // Runs one lifecycle hook of every loaded plugin, in manifest order (on the user's strand).
-void run_hooks(HubState& hub, UserSession& s, Hook hook, std::string_view package = {}) {
+void run_hooks(HubState& hub, UserSession& s, Hook hook, std::string_view package, gh_ack* ack) {
   for (auto& p : hub.plugins->impl().plugins) {
     if (!p->loaded || !p->has_hooks) continue;
     const gh_lifecycle_hooks& h = p->hooks;
@@ -50,6 +47,16 @@ void run_hooks(HubState& hub, UserSession& s, Hook hook, std::string_view packag
         case Hook::app_disconnected:
           if (h.on_app_disconnected) h.on_app_disconnected(p->hooks_state, &s.handle, pkg);
           break;
+        case Hook::app_ack:
+          if (h.on_app_ack && ack) h.on_app_ack(p->hooks_state, &s.handle, pkg, ack);
+          break;
+        case Hook::subscriptions_changed:
+          if (h.on_subscriptions_changed)
+            h.on_subscriptions_changed(p->hooks_state, &s.handle, pkg);
+          break;
+        case Hook::app_grace_expired:
+          if (h.on_app_grace_expired) h.on_app_grace_expired(p->hooks_state, &s.handle, pkg);
+          break;
       }
     } catch (...) {
       p->errors.fetch_add(1, std::memory_order_relaxed);
@@ -58,6 +65,9 @@ void run_hooks(HubState& hub, UserSession& s, Hook hook, std::string_view packag
     }
   }
 }
+
+
+namespace {
 
 std::string frame_text(std::string_view type, std::string_view rest) {
   std::string out = R"({"type":")";
@@ -72,30 +82,61 @@ std::string frame_text(std::string_view type, std::string_view rest) {
 
 Frame shared(std::string s) { return std::make_shared<const std::string>(std::move(s)); }
 
-// The core's own handler for `subscription_update`: the host owns the subscription table.
+// The core's own handler for `subscription_update`: the host owns the subscription table
+// (protocol.md §7.2, §7.6).
 gh_status on_subscription_update(void*, const gh_message* m) {
   UserSession& s = *m->user->session;
   const json& root = *reinterpret_cast<const json*>(m->root);
   std::string_view package(m->package_name.ptr, m->package_name.len);
   auto app = s.apps.find(package);
   if (app == s.apps.end()) return GH_ERR_NOT_FOUND;
+  AppLink& link = app->second;
   auto subs = root.find("subscriptions");
   if (subs == root.end() || !subs->is_array()) {
-    if (app->second.conn)
-      app->second.conn->send(
-          shared(app_error_frame("MALFORMED_MESSAGE",
-                                 "subscription_update needs a \"subscriptions\" array")),
-          GH_FRAME_TEXT, GH_DELIVERY_RELIABLE);
+    if (link.conn)
+      link.conn->send(shared(app_error_frame("MALFORMED_MESSAGE",
+                                             "subscription_update needs a \"subscriptions\" array")),
+                      GH_FRAME_TEXT, GH_DELIVERY_RELIABLE);
     return GH_OK;  // the client's mistake, not the handler's
   }
-  std::vector<std::string> list;
-  for (const auto& e : *subs) {
-    if (e.is_string())
-      list.push_back(e.get<std::string>());
-    else if (e.is_object() && e.contains("stream") && e["stream"].is_string())
-      list.push_back(e["stream"].get<std::string>());
+  // The SDK re-sends [] right after a (re)connect before its handlers re-register.
+  if (subs->empty() && std::chrono::steady_clock::now() - link.connected_at <
+                           std::chrono::milliseconds(s.hub.config.app.subscription_grace_ms)) {
+    log_line(spdlog::level::debug, "subscriptions_grace", "empty list within the grace ignored",
+             {.user_id = s.user_id, .package_name = package});
+    return GH_OK;
   }
-  app->second.subscriptions = std::move(list);  // full replace (protocol.md §7.2)
+  std::vector<std::string> accepted;
+  json rejected = json::array();
+  for (const auto& e : *subs) {
+    std::string stream;
+    if (e.is_string())
+      stream = normalize_subscription(e.get_ref<const std::string&>());
+    else if (e.is_object() && e.contains("stream") && e["stream"].is_string())
+      stream = e["stream"].get<std::string>();
+    else
+      continue;  // other shapes are ignored, as the reference does
+    if (stream.empty()) continue;
+    const RequiredPermission need = required_permission(stream);
+    if ((link.permissions & need.bit) != need.bit) {
+      rejected.push_back({{"stream", stream},
+                          {"requiredPermission", need.name},
+                          {"message", "To subscribe to " + stream + ", add the " + need.name +
+                                          " permission in the developer console"}});
+      continue;
+    }
+    if (std::find(accepted.begin(), accepted.end(), stream) == accepted.end())
+      accepted.push_back(std::move(stream));
+  }
+  link.subscriptions = std::move(accepted);  // full replace
+  if (!rejected.empty() && link.conn) {
+    json err = {{"type", "permission_error"},
+                {"message", "Some subscriptions were rejected due to missing permissions"},
+                {"details", std::move(rejected)},
+                {"timestamp", iso_timestamp()}};
+    link.conn->send(shared(err.dump()), GH_FRAME_TEXT, GH_DELIVERY_RELIABLE);
+  }
+  run_hooks(s.hub, s, Hook::subscriptions_changed, package);
   return GH_OK;
 }
 
@@ -253,8 +294,22 @@ void dispose(HubState& hub, const std::shared_ptr<UserSession>& s) {
     app.conn->close(1000, "User session ended");
   }
   s->cancel_all_timers();
+  s->cancel_all_calls();
   run_hooks(hub, *s, Hook::disposed);
+  s->free_user_data();
   s->apps.clear();
+}
+
+// Answers route requests whose plugin did not answer in time, twice a second.
+void arm_reply_sweeper(HubState& hub) {
+  hub.reply_sweeper->expires_after(std::chrono::milliseconds(500));
+  hub.reply_sweeper->async_wait([&hub](const boost::system::error_code& ec) {
+    if (ec) return;
+    for (auto& fn : hub.replies.take_expired(std::chrono::steady_clock::now()))
+      fn(HttpOut{504, "application/json",
+                 R"({"success":false,"message":"The server did not answer in time"})"});
+    arm_reply_sweeper(hub);
+  });
 }
 
 }  // namespace
@@ -262,6 +317,17 @@ void dispose(HubState& hub, const std::shared_ptr<UserSession>& s) {
 Hub::Hub(Config config, std::unique_ptr<PluginSet> plugins, asio::io_context& ioc)
     : state_(std::make_unique<HubState>(std::move(config), std::move(plugins), ioc)) {
   state_->store->upsert_apps(state_->config.apps);  // the config's seed wins over older rows
+  for (auto& p : state_->plugins->impl().plugins) p->hub = state_.get();
+  const Config& c = state_->config;
+  state_->host_settings = {
+      {"publicWsUrl", c.server.public_ws_url},
+      {"app",
+       {{"sessionTimeoutMs", c.app.session_timeout_ms},
+        {"gracePeriodMs", c.app.grace_period_ms},
+        {"subscriptionGraceMs", c.app.subscription_grace_ms}}},
+      {"session", {{"gracePeriodMs", c.session.grace_period_ms}}}};
+  state_->reply_sweeper = std::make_unique<asio::steady_timer>(ioc);
+  arm_reply_sweeper(*state_);
   // A plugin may own subscription_update; otherwise the core's table handles it.
   state_->plugins->impl().router.add(GH_ENDPOINT_APP, "subscription_update", nullptr,
                                      &on_subscription_update, state_.get(), "core");
@@ -270,8 +336,11 @@ Hub::Hub(Config config, std::unique_ptr<PluginSet> plugins, asio::io_context& io
 Hub::~Hub() {
   // The I/O threads have stopped: settle every plugin timer while the plugins are still loaded.
   std::lock_guard lock(state_->registry_mutex);
+  state_->reply_sweeper.reset();
   for (auto& [id, s] : state_->sessions) {
     s->cancel_all_timers();
+    s->cancel_all_calls();
+    s->free_user_data();
     s->apps.clear();
     s->glasses.reset();
   }
@@ -378,21 +447,28 @@ AppInitResult Hub::app_init(const ConnectionPtr& conn, std::string_view frame) {
   if (!reg || sha256_hex(api_key) != reg->hashed_api_key)
     return refuse("INVALID_API_KEY", "Invalid API key", 1008, "Invalid API key");
   std::shared_ptr<UserSession> s;
+  bool revoked = false;
   {
     std::lock_guard lock(hub.registry_mutex);
     auto e = hub.expected_apps.find(session_id);
     if (e == hub.expected_apps.end() || e->second.package_name != package)
       s = nullptr;
+    else if (e->second.revoked)
+      revoked = true;
     else if (auto it = hub.sessions.find(e->second.user_id);
              it != hub.sessions.end() && !it->second->disposed) {
       s = it->second;
       s->pending_attach.fetch_add(1);
     }
   }
+  if (revoked)
+    return refuse("APP_NOT_STARTED", "App not started for this session", 1008,
+                  "App not started for this session");
   if (!s) return refuse("SESSION_NOT_FOUND", "Session not found", 1008, "Session not found");
+  const uint32_t permissions = permission_mask(reg->permissions);
   hub.stats.app_connections.fetch_add(1);
   hub.stats.accepted[1].fetch_add(1);
-  asio::post(s->strand, [&hub, s, conn, package, session_id] {
+  asio::post(s->strand, [&hub, s, conn, package, session_id, permissions] {
     s->pending_attach.fetch_sub(1);
     AppLink& app = s->apps[package];
     if (app.grace_timer) {
@@ -402,18 +478,25 @@ AppInitResult Hub::app_init(const ConnectionPtr& conn, std::string_view frame) {
     ConnectionPtr old = std::exchange(app.conn, conn);
     if (old && old != conn) old->close(1000, "App session cleanup");
     app.session_id = session_id;
-    conn->send(
-        shared(R"({"type":"tpa_connection_ack","sessionId":)" + json_quote(session_id) +
-               R"(,"settings":[],"mentraosSettings":{"metricSystemEnabled":false,)"
-               R"("contextualDashboard":true,"headUpAngle":45,"brightness":50,)"
-               R"("autoBrightness":true,"sensingEnabled":true,"alwaysOnStatusBar":false,)"
-               R"("bypassVad":false,"bypassAudioEncoding":false,"preferredMic":"auto",)"
-               R"("useOnboardMic":false,"userTimezone":null},"capabilities":null,"timestamp":")" +
-               iso_timestamp() + "\"}"),
-        GH_FRAME_TEXT, GH_DELIVERY_RELIABLE);
-    conn->send(shared(frame_text("device_state_update",
-                                 R"(,"state":{"connected":false},"fullSnapshot":true)")),
-               GH_FRAME_TEXT, GH_DELIVERY_RELIABLE);
+    app.permissions = permissions;
+    app.connected_at = std::chrono::steady_clock::now();
+    // Plugins contribute the ack's fields (device: capabilities; settings: the settings).
+    gh_ack ack;
+    ack.set("settings", "[]");
+    ack.set("mentraosSettings",
+            R"({"metricSystemEnabled":false,"contextualDashboard":true,"headUpAngle":45,)"
+            R"("brightness":50,"autoBrightness":true,"sensingEnabled":true,)"
+            R"("alwaysOnStatusBar":false,"bypassVad":false,"bypassAudioEncoding":false,)"
+            R"("preferredMic":"auto","useOnboardMic":false,"userTimezone":null})");
+    ack.set("capabilities", "null");
+    run_hooks(hub, *s, Hook::app_ack, package, &ack);
+    std::string frame = R"({"type":"tpa_connection_ack","sessionId":)";
+    frame.append(json_quote(session_id));
+    for (const auto& [key, value] : ack.fields) {
+      frame.append(",").append(json_quote(key)).append(":").append(value);
+    }
+    frame.append(R"(,"timestamp":")").append(iso_timestamp()).append("\"}");
+    conn->send(shared(std::move(frame)), GH_FRAME_TEXT, GH_DELIVERY_RELIABLE);
     log_line(spdlog::level::info, "app_connected", "app socket attached",
              {.user_id = s->user_id, .package_name = package});
     run_hooks(hub, *s, Hook::app_connected, package);
@@ -445,10 +528,16 @@ void Hub::app_closed(const std::shared_ptr<UserSession>& s, const std::string& p
     auto& timer = it->second.grace_timer;
     timer = std::make_unique<asio::steady_timer>(s->strand);
     timer->expires_after(std::chrono::milliseconds(hub.config.app.grace_period_ms));
-    timer->async_wait([s, package](const boost::system::error_code& ec) {
-      if (ec) return;
+    timer->async_wait([&hub, s, package](const boost::system::error_code& ec) {
+      if (ec || s->disposed) return;
       auto a = s->apps.find(package);
-      if (a != s->apps.end() && !a->second.conn) s->apps.erase(a);
+      if (a == s->apps.end() || a->second.conn) return;
+      const bool had_subscriptions = !a->second.subscriptions.empty();
+      s->apps.erase(a);
+      log_line(spdlog::level::info, "app_grace_expired", "app did not reconnect within its grace",
+               {.user_id = s->user_id, .package_name = package});
+      if (had_subscriptions) run_hooks(hub, *s, Hook::subscriptions_changed, package);
+      run_hooks(hub, *s, Hook::app_grace_expired, package);
     });
   });
 }
@@ -586,12 +675,163 @@ std::string Hub::expect_app(const std::string& user_id, const std::string& packa
   return state_->allow_app(user_id, package).value_or(std::string());
 }
 
+void HubState::revoke_app(const std::string& session_id) {
+  std::lock_guard lock(registry_mutex);
+  auto it = expected_apps.find(session_id);
+  if (it != expected_apps.end()) it->second.revoked = true;
+}
+
+uint64_t PendingReplies::open(gh_plugin* plugin, HttpReplyFn fn,
+                              std::chrono::steady_clock::time_point deadline) {
+  std::lock_guard lock(mutex_);
+  const uint64_t id = next_++;
+  entries_.emplace(id, Entry{plugin, std::move(fn), deadline});
+  return id;
+}
+
+HttpReplyFn PendingReplies::take(uint64_t id, const gh_plugin* plugin) {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(id);
+  if (it == entries_.end() || (plugin && it->second.plugin != plugin)) return {};
+  HttpReplyFn fn = std::move(it->second.fn);
+  entries_.erase(it);
+  return fn;
+}
+
+std::vector<HttpReplyFn> PendingReplies::take_expired(std::chrono::steady_clock::time_point now) {
+  std::vector<HttpReplyFn> out;
+  std::lock_guard lock(mutex_);
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    if (it->second.deadline <= now) {
+      out.push_back(std::move(it->second.fn));
+      it = entries_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return out;
+}
+
+bool PendingReplies::pending(uint64_t id) const {
+  std::lock_guard lock(mutex_);
+  return entries_.count(id) > 0;
+}
+
+void Hub::set_http_client(std::shared_ptr<HttpClient> client) {
+  state_->http_client = std::move(client);
+}
+
+namespace {
+
+HttpOut json_out(uint16_t status, const json& body) {
+  return HttpOut{status, "application/json", body.dump()};
+}
+
+// One request's data, alive until its handler returns (the gh_http_request points into it).
+struct RouteCall {
+  HttpIn in;
+  HttpMatch match;
+  std::string user_id;
+  std::string correlation_id;
+  uint64_t reply_id = 0;
+};
+
+void run_route(HubState& hub, const RouteCall& c, UserSession* s) {
+  const HttpRoute& r = *c.match.route;
+  std::vector<gh_str> names, values;
+  for (const auto& n : c.match.names) names.push_back({n.data(), n.size()});
+  for (const auto& v : c.match.values) values.push_back({v.data(), v.size()});
+  auto g = [](const std::string& x) { return gh_str{x.data(), x.size()}; };
+  gh_http_request req{};
+  req.size = sizeof(gh_http_request);
+  req.method = c.in.method;
+  req.path = g(c.in.path);
+  req.query = g(c.in.query);
+  req.body = g(c.in.body);
+  req.content_type = g(c.in.content_type);
+  req.authorization = g(c.in.authorization);
+  req.param_names = names.data();
+  req.param_values = values.data();
+  req.param_count = names.size();
+  req.user_id = g(c.user_id);
+  req.user = s ? &s->handle : nullptr;
+  req.reply_id = c.reply_id;
+  req.correlation_id = g(c.correlation_id);
+  gh_status st;
+  {
+    const CallContext call_ctx{r.plugin, s, c.correlation_id, {}};
+    CallScope scope(call_ctx);
+    try {
+      st = r.fn(r.state, &req);
+    } catch (...) {
+      st = GH_ERR_INTERNAL;
+    }
+  }
+  r.count.fetch_add(1, std::memory_order_relaxed);
+  if (st == GH_OK) return;
+  if (r.plugin) r.plugin->errors.fetch_add(1, std::memory_order_relaxed);
+  log_line(spdlog::level::err, "route_failed",
+           std::string(http_method_name(r.method)) + " " + r.pattern +
+               " handler failed with status " + std::to_string(st),
+           {.user_id = c.user_id, .correlation_id = c.correlation_id, .plugin = r.owner});
+  if (HttpReplyFn fn = hub.replies.take(c.reply_id, nullptr))
+    fn(json_out(500, {{"success", false}, {"message", "Internal server error"}}));
+}
+
+}  // namespace
+
+bool Hub::serve_http(HttpIn in, HttpReplyFn reply) {
+  HubState& hub = *state_;
+  auto match = hub.plugins->impl().http_routes.find(in.method, in.path);
+  if (!match) return false;
+  auto call = std::make_shared<RouteCall>();
+  call->match = std::move(*match);
+  const HttpRoute& route = *call->match.route;
+  if (route.auth == GH_ROUTE_AUTH_USER) {
+    std::string_view auth = in.authorization, token;
+    if (auth.size() > 7 && (auth.substr(0, 7) == "Bearer " || auth.substr(0, 7) == "bearer "))
+      token = auth.substr(7);
+    if (token.empty()) {
+      reply(json_out(401, {{"success", false}, {"error", "Authorization header missing"},
+                           {"message", "Authorization header missing"}}));
+      return true;
+    }
+    TokenCheck check = verify_core_token(token, hub.config.auth.jwt_secret);
+    if (!check.user_id) {
+      reply(json_out(401, {{"success", false}, {"error", check.error},
+                           {"message", check.error}}));
+      return true;
+    }
+    call->user_id = *check.user_id;
+  }
+  call->correlation_id = make_correlation_id(call->user_id);
+  call->in = std::move(in);
+  call->reply_id = hub.replies.open(
+      route.plugin, std::move(reply),
+      std::chrono::steady_clock::now() +
+          std::chrono::milliseconds(hub.config.server.http_reply_timeout_ms));
+  std::shared_ptr<UserSession> s;
+  if (!call->user_id.empty()) {
+    std::lock_guard lock(hub.registry_mutex);
+    auto it = hub.sessions.find(call->user_id);
+    if (it != hub.sessions.end() && !it->second->disposed) s = it->second;
+  }
+  if (!s) {
+    run_route(hub, *call, nullptr);
+    return true;
+  }
+  asio::post(s->strand, [&hub, s, call] {
+    run_route(hub, *call, s->disposed ? nullptr : s.get());
+  });
+  return true;
+}
+
 std::optional<std::string> HubState::allow_app(const std::string& user_id,
                                                std::string_view package) {
   if (!store->find_app(package)) return std::nullopt;
   std::string sid = user_id + "-" + std::string(package);
   std::lock_guard lock(registry_mutex);
-  expected_apps[sid] = ExpectedApp{user_id, std::string(package)};
+  expected_apps[sid] = ExpectedApp{user_id, std::string(package), false};
   return sid;
 }
 

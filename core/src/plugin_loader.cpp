@@ -206,15 +206,25 @@ std::unique_ptr<PluginSet> load_plugins(const Manifest& manifest, const LoadOpti
                               "); disable one of them or one handler in the manifest");
         }
       }
+      for (const auto& r : p->http_routes) {
+        if (auto owner = impl->http_routes.conflict(r); !owner.empty())
+          throw LoadError(LoadFailure::duplicate_handler,
+                          std::string("route conflict: ") + http_method_name(r.method) + " " +
+                              r.pattern + " is served by both plugin \"" + owner +
+                              "\" and plugin \"" + p->name + "\" (" + e.library.string() +
+                              "); disable one of them in the manifest");
+      }
     } catch (const LoadError& err) {
       unload_one(*p);
       if (!e.optional) throw;
       log_line(spdlog::level::warn, "plugin_skipped",
                std::string("optional plugin not loaded: ") + err.what(), {.plugin = e.name});
       p->handlers.clear();
+      p->http_routes.clear();
       impl->plugins.push_back(std::move(p));
       continue;
     }
+    for (const auto& r : p->http_routes) impl->http_routes.add(r, p.get(), p->name);
     for (const auto& h : p->handlers) {
       if (h.enabled)
         impl->router.add(h.endpoint, h.type, p.get(), h.fn, h.state, p->name);
@@ -238,6 +248,11 @@ json describe_plugins(const PluginSet& set) {
     for (const auto& h : p->handlers)
       handlers.push_back(
           {{"endpoint", endpoint_name(h.endpoint)}, {"type", h.type}, {"enabled", h.enabled}});
+    json http_routes = json::array();
+    for (const auto& r : p->http_routes)
+      http_routes.push_back({{"method", http_method_name(r.method)},
+                             {"path", r.pattern},
+                             {"auth", r.auth == GH_ROUTE_AUTH_USER ? "user" : "none"}});
     json counters = json::object();
     for (const auto& c : p->counters) counters[c.name] = c.value.load();
     json entry = {{"name", p->name},
@@ -249,6 +264,7 @@ json describe_plugins(const PluginSet& set) {
                   {"errors", p->errors.load()},
                   {"handled", p->handled.load()},
                   {"handlers", handlers},
+                  {"httpRoutes", http_routes},
                   {"counters", counters}};
     if (p->loaded) {
       entry["version"] = p->version;

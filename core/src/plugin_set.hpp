@@ -6,6 +6,7 @@
 
 #include "kv_store.hpp"
 #include "metrics.hpp"
+#include "http_routes.hpp"
 #include "router.hpp"
 
 #include <boost/dll/shared_library.hpp>
@@ -16,6 +17,10 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+namespace glasshub::core {
+struct HubState;
+}
 
 // One manifest entry, loaded or not. Host-owned; plugins hold it as `gh_plugin*`.
 struct gh_plugin {
@@ -40,6 +45,7 @@ struct gh_plugin {
     bool enabled;
   };
   std::vector<Handler> handlers;
+  std::vector<glasshub::core::HttpRouteDecl> http_routes;  // copied into the table on load
 
   struct Counter {
     std::string name, help;
@@ -58,6 +64,7 @@ struct gh_plugin {
   std::atomic<uint64_t> handled{0};
   glasshub::core::AtomicHistogram latency{glasshub::core::AtomicHistogram::latency_seconds_bounds()};
   glasshub::core::KvStore* kv = nullptr;
+  glasshub::core::HubState* hub = nullptr;  // set once the Hub owns the plugin set
 };
 
 // The registration window handed to on_load.
@@ -72,6 +79,7 @@ struct PluginSet::Impl {
   std::unique_ptr<KvStore> kv;
   std::vector<std::unique_ptr<gh_plugin>> plugins;  // manifest order, disabled ones included
   Router router;
+  HttpRouteTable http_routes;
 
   ~Impl();  // unloads in reverse order
 };

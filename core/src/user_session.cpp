@@ -2,7 +2,11 @@
 
 #include "host_api.hpp"
 #include "hub_state.hpp"
+#include "plugin_set.hpp"
 #include <glasshub/core/wire.hpp>
+#include "subscriptions.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <boost/asio/post.hpp>
 
@@ -11,10 +15,6 @@ namespace glasshub::core {
 namespace {
 Frame make_frame(std::string_view bytes) { return std::make_shared<const std::string>(bytes); }
 }  // namespace
-
-bool subscription_matches(std::string_view sub, std::string_view stream) noexcept {
-  return sub == stream || sub == "*" || sub == "all";
-}
 
 UserSession::UserSession(HubState& h, std::string id)
     : hub(h), user_id(std::move(id)), strand(boost::asio::make_strand(h.ioc)) {}
@@ -46,9 +46,9 @@ gh_status UserSession::publish(std::string_view stream, std::string_view data_js
   for (auto& [package, app] : apps) {
     if (!app.conn) continue;
     for (const auto& sub : app.subscriptions) {
-      if (!subscription_matches(sub, stream)) continue;
       // streamType echoes the app's own subscription string (protocol.md §1 G13).
-      const std::string_view stream_type = (sub == "*" || sub == "all") ? stream : sub;
+      const std::string_view stream_type = delivered_stream_type(sub, stream, app.permissions);
+      if (stream_type.empty()) continue;
       auto frame = std::make_shared<const std::string>(
           data_stream_envelope(app.session_id, stream_type, data_json));
       if (sent(app.conn->send(std::move(frame), GH_FRAME_TEXT, delivery))) ++n;
@@ -66,13 +66,55 @@ gh_status UserSession::publish_binary(std::string_view stream, std::string_view 
   for (auto& [package, app] : apps) {
     if (!app.conn) continue;
     for (const auto& sub : app.subscriptions) {
-      if (!subscription_matches(sub, stream)) continue;
+      if (delivered_stream_type(sub, stream, app.permissions).empty()) continue;
       if (!shared) shared = make_frame(bytes);
       if (sent(app.conn->send(shared, GH_FRAME_BINARY, delivery))) ++n;
       break;
     }
   }
   if (delivered) *delivered = n;
+  return GH_OK;
+}
+
+gh_status UserSession::broadcast_to_apps(gh_frame_kind kind, std::string_view bytes,
+                                         gh_delivery delivery, uint32_t* delivered) {
+  uint32_t n = 0;
+  Frame shared;
+  for (auto& [package, app] : apps) {
+    if (!app.conn) continue;
+    if (!shared) shared = make_frame(bytes);
+    if (sent(app.conn->send(shared, kind, delivery))) ++n;
+  }
+  if (delivered) *delivered = n;
+  return GH_OK;
+}
+
+std::string UserSession::apps_json() const {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [package, app] : apps)
+    out.push_back({{"packageName", package},
+                   {"connected", app.conn != nullptr},
+                   {"subscriptions", app.subscriptions}});
+  return out.dump();
+}
+
+gh_status UserSession::app_release(std::string_view package, uint16_t code,
+                                   std::string_view reason) {
+  if (package.empty() || reason.size() > 123) return GH_ERR_INVALID_ARGUMENT;
+  hub.revoke_app(user_id + "-" + std::string(package));
+  auto it = apps.find(package);
+  if (it == apps.end()) return GH_OK;
+  const std::string pkg = it->first;
+  const bool had_subscriptions = !it->second.subscriptions.empty();
+  it->second.subscriptions.clear();
+  if (it->second.grace_timer) it->second.grace_timer->cancel();
+  if (it->second.conn && code != 0) {
+    it->second.conn->close(code, std::string(reason));
+    apps.erase(it);  // its close arrives later and is ignored as stale
+  } else if (!it->second.conn) {
+    apps.erase(it);
+  }
+  if (had_subscriptions) run_hooks(hub, *this, Hook::subscriptions_changed, pkg);
   return GH_OK;
 }
 
@@ -141,6 +183,87 @@ gh_status UserSession::allow_app(std::string_view package, gh_plugin_on_bytes_fn
 
 void UserSession::cancel_all_timers() {
   while (!timers_.empty()) timer_cancel(timers_.begin()->first);
+}
+
+gh_status UserSession::http_call(gh_plugin* plugin, const gh_http_call& c,
+                                 gh_plugin_on_http_result_fn fn, void* state, uint64_t* id_out) {
+  if (!fn || disposed) return disposed ? GH_ERR_WRONG_STATE : GH_ERR_INVALID_ARGUMENT;
+  if (!hub.http_client) return GH_ERR_UNSUPPORTED;
+  auto text = [](gh_str g) { return g.ptr ? std::string(g.ptr, g.len) : std::string(); };
+  HttpCall call;
+  call.method = c.method;
+  call.url = text(c.url);
+  if (call.url.rfind("http://", 0) != 0 && call.url.rfind("https://", 0) != 0)
+    return GH_ERR_INVALID_ARGUMENT;
+  call.content_type = text(c.content_type);
+  call.body = text(c.body);
+  call.extra_headers = text(c.extra_headers);
+  call.timeout_ms = c.timeout_ms ? c.timeout_ms : 10000;
+  const uint64_t id = next_call_id_++;
+  calls_.emplace(id, Call{plugin, fn, state});
+  if (id_out) *id_out = id;
+  hub.http_client->send(std::move(call), [self = shared_from_this(), id](HttpCallResult r) {
+    boost::asio::post(self->strand, [self, id, r = std::move(r)] {
+      auto it = self->calls_.find(id);
+      if (it == self->calls_.end()) return;  // abandoned: the plugin already heard
+      Call c = it->second;
+      self->calls_.erase(it);
+      gh_http_result res{};
+      res.size = sizeof(gh_http_result);
+      res.status = r.status;
+      res.body = gh_str{r.body.data(), r.body.size()};
+      res.error = gh_str{r.error.data(), r.error.size()};
+      const CallContext call_ctx{c.plugin, self.get(), {}, {}};
+      CallScope scope(call_ctx);
+      try {
+        c.fn(c.state, &self->handle, &res);
+      } catch (...) {
+        c.plugin->errors.fetch_add(1, std::memory_order_relaxed);
+      }
+    });
+  });
+  return GH_OK;
+}
+
+void UserSession::cancel_all_calls() {
+  auto calls = std::move(calls_);
+  calls_.clear();
+  for (auto& [id, c] : calls) {
+    const CallContext call_ctx{c.plugin, this, {}, {}};
+    CallScope scope(call_ctx);
+    try {
+      c.fn(c.state, nullptr, nullptr);  // lets the plugin free its state
+    } catch (...) {
+    }
+  }
+}
+
+gh_status UserSession::user_data_set(gh_plugin* plugin, void* data, void (*free_fn)(void*)) {
+  if (!plugin) return GH_ERR_INVALID_ARGUMENT;
+  auto it = user_data_.find(plugin);
+  if (it != user_data_.end()) {
+    UserData old = it->second;
+    user_data_.erase(it);
+    if (old.free_fn && old.data != data) old.free_fn(old.data);
+  }
+  if (data) user_data_[plugin] = UserData{data, free_fn};
+  return GH_OK;
+}
+
+void* UserSession::user_data_get(gh_plugin* plugin) const {
+  auto it = user_data_.find(plugin);
+  return it == user_data_.end() ? nullptr : it->second.data;
+}
+
+void UserSession::free_user_data() {
+  auto all = std::move(user_data_);
+  user_data_.clear();
+  for (auto& [plugin, d] : all) {
+    try {
+      if (d.free_fn) d.free_fn(d.data);
+    } catch (...) {
+    }
+  }
 }
 
 }  // namespace glasshub::core

@@ -10,6 +10,7 @@
 #include <boost/asio/strand.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -35,6 +36,8 @@ struct AppLink {
   ConnectionPtr conn;
   std::string session_id;  // "<userId>-<packageName>", as issued
   std::vector<std::string> subscriptions;
+  uint32_t permissions = 0xffffffffu;  // registry permission bits (subscriptions.hpp)
+  std::chrono::steady_clock::time_point connected_at;  // for the subscription grace
   std::unique_ptr<boost::asio::steady_timer> grace_timer;  // running while the socket is gone
 };
 
@@ -70,8 +73,19 @@ class UserSession : public std::enable_shared_from_this<UserSession> {
                         void* state, uint64_t* id_out);
   gh_status timer_cancel(uint64_t id);
   gh_status allow_app(std::string_view package, gh_plugin_on_bytes_fn sink, void* sink_state);
-  // Cancels every timer (each plugin hears of it once, with a null user).
+  gh_status http_call(gh_plugin* plugin, const gh_http_call& call,
+                      gh_plugin_on_http_result_fn fn, void* state, uint64_t* id_out);
+  gh_status app_release(std::string_view package, uint16_t code, std::string_view reason);
+  gh_status broadcast_to_apps(gh_frame_kind kind, std::string_view bytes, gh_delivery delivery,
+                              uint32_t* delivered);
+  std::string apps_json() const;
+  gh_status user_data_set(gh_plugin* plugin, void* data, void (*free_fn)(void*));
+  void* user_data_get(gh_plugin* plugin) const;
+  // Cancels every timer and outstanding HTTP call (each plugin hears of it once, with a null
+  // user), then frees every plugin's user data. On disposal, after the disposed hooks.
   void cancel_all_timers();
+  void cancel_all_calls();
+  void free_user_data();
 
  private:
   bool sent(bool ok) noexcept;  // counts refused sends
@@ -83,9 +97,19 @@ class UserSession : public std::enable_shared_from_this<UserSession> {
   };
   std::unordered_map<uint64_t, Timer> timers_;
   uint64_t next_timer_id_ = 1;
+  struct Call {
+    gh_plugin* plugin;
+    gh_plugin_on_http_result_fn fn;
+    void* state;
+  };
+  std::unordered_map<uint64_t, Call> calls_;
+  uint64_t next_call_id_ = 1;
+  struct UserData {
+    void* data;
+    void (*free_fn)(void*);
+  };
+  std::unordered_map<gh_plugin*, UserData> user_data_;
 };
 
-// True when an app subscribed as `subscription` wants events published on `stream`.
-bool subscription_matches(std::string_view subscription, std::string_view stream) noexcept;
 
 }  // namespace glasshub::core

@@ -34,7 +34,7 @@ extern "C" {
 #endif
 
 #define GLASSHUB_ABI_VERSION_MAJOR 1
-#define GLASSHUB_ABI_VERSION_MINOR 0
+#define GLASSHUB_ABI_VERSION_MINOR 1
 
 /* Name of the one symbol every plugin exports (see gh_plugin_entry_fn). Not versioned, so that
  * a host can tell "built for another major ABI" from "not a glasshub plugin". */
@@ -98,6 +98,25 @@ typedef enum gh_json_kind {
   GH_JSON_ABSENT = 6 /* the key or index does not exist */
 } gh_json_kind;
 
+/* 1.1: HTTP methods of plugin routes and outbound calls. */
+typedef enum gh_http_method {
+  GH_HTTP_GET = 0,
+  GH_HTTP_POST = 1,
+  GH_HTTP_PUT = 2,
+  GH_HTTP_DELETE = 3,
+  GH_HTTP_PATCH = 4
+} gh_http_method;
+
+/* 1.1: who may call a plugin route. */
+typedef enum gh_route_auth {
+  /* Anyone. The handler runs on an I/O thread with `user` NULL. */
+  GH_ROUTE_AUTH_NONE = 0,
+  /* A valid core JWT in `Authorization: Bearer` (the host answers 401 itself otherwise). The
+   * handler runs on the user's serial context with `user` set when the user has a session, else
+   * on an I/O thread with `user` NULL (the plugin then guards its own shared state). */
+  GH_ROUTE_AUTH_USER = 1
+} gh_route_auth;
+
 /* The type under which binary frames are routed (JSON types never contain ':'): a handler
  * registered for (GH_ENDPOINT_GLASSES, GH_BINARY_FRAME_TYPE) receives the phone's audio. */
 #define GH_BINARY_FRAME_TYPE ":binary"
@@ -112,6 +131,8 @@ typedef struct gh_plugin gh_plugin;
 typedef struct gh_user gh_user;
 typedef struct gh_json gh_json;
 typedef struct gh_registrar gh_registrar;
+/* 1.1 gh_ack: the tpa_connection_ack being built for one app; valid only during on_app_ack. */
+typedef struct gh_ack gh_ack;
 
 /* One received frame, as handed to a handler. Host-owned; every pointer in it (and the struct
  * itself) is valid only during the handler call. Only grows at its end; check `size`. */
@@ -146,6 +167,56 @@ typedef void (*gh_plugin_on_timer_fn)(void* timer_state, gh_user* user, uint64_t
 /* Receives bytes the host lends for the duration of the call (e.g. a key-value read). */
 typedef void (*gh_plugin_on_bytes_fn)(void* sink_state, gh_str bytes);
 
+/* 1.1: one HTTP request to a plugin route. Host-owned; valid only during the route handler call
+ * (copy what the answer needs later). Only grows at its end; check `size`. */
+typedef struct gh_http_request {
+  size_t size;              /* sizeof(gh_http_request) as the host built it */
+  gh_http_method method;
+  gh_str path;              /* e.g. "/apps/com.example.app/start" (percent-encoded as received) */
+  gh_str query;             /* after '?', percent-encoded; empty when none */
+  gh_str body;
+  gh_str content_type;
+  gh_str authorization;     /* the raw Authorization header (e.g. for "Bearer pkg:apiKey") */
+  const gh_str* param_names;  /* the pattern's ":name" segments, in order (without ':') */
+  const gh_str* param_values; /* their percent-decoded values */
+  size_t param_count;
+  gh_str user_id;           /* GH_ROUTE_AUTH_USER: the token's user; else empty */
+  gh_user* user;            /* that user's session when it has one, else NULL */
+  uint64_t reply_id;        /* answer with host->http_respond(plugin, reply_id, ...) once */
+  gh_str correlation_id;
+} gh_http_request;
+
+/* A route handler. It may answer before returning or later (from any thread) through
+ * http_respond with `reply_id`. Returning anything but GH_OK without having answered makes the
+ * host answer 500; no answer within the host's reply timeout makes it answer 504. */
+typedef gh_status (*gh_plugin_on_request_fn)(void* route_state, const gh_http_request* request);
+
+/* 1.1: an outbound HTTP call (e.g. a webhook to an app server). Plugin-owned; the host copies it
+ * before http_call returns. */
+typedef struct gh_http_call {
+  size_t size;              /* sizeof(gh_http_call) as the plugin compiled it */
+  gh_http_method method;
+  gh_str url;               /* http:// or https:// */
+  gh_str content_type;      /* empty: no Content-Type header */
+  gh_str body;
+  gh_str extra_headers;     /* "Name: value" lines separated by "\r\n"; may be empty */
+  uint32_t timeout_ms;      /* whole exchange, connect included; 0: 10000 */
+} gh_http_call;
+
+/* What an outbound call got. Host-owned; valid only during the result callback. */
+typedef struct gh_http_result {
+  size_t size;
+  uint16_t status;          /* the HTTP status, or 0 when no response came (see `error`) */
+  gh_str body;
+  gh_str error;             /* empty when a response came; else why not (timeout, refused...) */
+} gh_http_result;
+
+/* Called exactly once per http_call: on the user's serial context with `user` and `result` set,
+ * or with both NULL when the call was abandoned (user session disposed, plugin unloading) so
+ * that the plugin can free `call_state`. */
+typedef void (*gh_plugin_on_http_result_fn)(void* call_state, gh_user* user,
+                                            const gh_http_result* result);
+
 /* Lifecycle hooks; any may be NULL. All but on_unload run on the user's serial context.
  * `package_name` is empty for glasses events. Plugin-owned struct, copied by the host. */
 typedef struct gh_lifecycle_hooks {
@@ -156,6 +227,15 @@ typedef struct gh_lifecycle_hooks {
   void (*on_glasses_disconnected)(void* hooks_state, gh_user* user);
   void (*on_app_connected)(void* hooks_state, gh_user* user, gh_str package_name);
   void (*on_app_disconnected)(void* hooks_state, gh_user* user, gh_str package_name);
+  /* --- 1.1 --- */
+  /* The app's tpa_connection_init was validated and its ack is being built: add fields with
+   * host->ack_set_field. Runs before on_app_connected (which runs after the ack is queued). */
+  void (*on_app_ack)(void* hooks_state, gh_user* user, gh_str package_name, gh_ack* ack);
+  /* The app's subscription set changed (update applied, or removed by app_release/grace). */
+  void (*on_subscriptions_changed)(void* hooks_state, gh_user* user, gh_str package_name);
+  /* The app's socket closed and did not come back within the app grace period; the host has
+   * dropped its subscriptions but still accepts its session id until app_release. */
+  void (*on_app_grace_expired)(void* hooks_state, gh_user* user, gh_str package_name);
 } gh_lifecycle_hooks;
 
 struct gh_host_api;
@@ -288,6 +368,54 @@ typedef struct gh_host_api {
                       void* sink_state);
   gh_status (*kv_put)(gh_plugin* plugin, gh_str key, gh_str value);
   gh_status (*kv_delete)(gh_plugin* plugin, gh_str key);
+
+  /* --- 1.1 ----------------------------------------------------------------------------------- */
+
+  /* Registration (only inside on_load). Serve `method` on `pattern`: literal segments and
+   * ":name" segments (one path segment each), e.g. "/apps/:packageName/start". A pattern taken
+   * by another plugin (same method, same literal/parameter shape) fails the host's start-up. */
+  gh_status (*register_route)(gh_registrar* registrar, gh_http_method method, gh_str pattern,
+                              gh_route_auth auth, gh_plugin_on_request_fn handler,
+                              void* route_state);
+  /* Answer a route request, from any thread, exactly once. `content_type` empty means
+   * "application/json". GH_ERR_NOT_FOUND when already answered or timed out. */
+  gh_status (*http_respond)(gh_plugin* plugin, uint64_t reply_id, uint16_t status,
+                            gh_str content_type, gh_str body);
+  /* Start an outbound HTTP call without blocking; `on_result` runs once (see its type).
+   * Only on the user's serial context with a live gh_user. */
+  gh_status (*http_call)(gh_user* user, const gh_http_call* call,
+                         gh_plugin_on_http_result_fn on_result, void* call_state,
+                         uint64_t* call_id_out);
+  /* The registry entry of `package` as a JSON object (packageName, name, publicUrl, appType,
+   * permissions [{type}], hardwareRequirements, logoUrl, webviewUrl, description; never the key
+   * hash), passed to `sink`. Any thread. GH_ERR_NOT_FOUND for an unknown package. */
+  gh_status (*app_registry_get)(gh_plugin* plugin, gh_str package, gh_plugin_on_bytes_fn sink,
+                                void* sink_state);
+  /* Every registry entry, as a JSON array of such objects. Any thread. */
+  gh_status (*app_registry_list)(gh_plugin* plugin, gh_plugin_on_bytes_fn sink, void* sink_state);
+  /* The app leaves the user's session: its subscriptions are dropped, its session id stops being
+   * accepted (init then gets APP_NOT_STARTED) until allow_app again, and its socket, if open,
+   * is closed with `close_code`/`reason` (code 0: left open). Strand only. */
+  gh_status (*app_release)(gh_user* user, gh_str package, uint16_t close_code, gh_str reason);
+  /* One frame to every app of the user with an open socket (one shared buffer). */
+  gh_status (*broadcast_to_apps)(gh_user* user, gh_frame_kind kind, gh_str bytes,
+                                 gh_delivery delivery, uint32_t* delivered_out);
+  /* The user's apps as JSON: [{"packageName","connected":bool,"subscriptions":[...]}] (every
+   * app the host knows for this session: connected, or in its grace period). Strand only. */
+  gh_status (*user_apps)(gh_user* user, gh_plugin_on_bytes_fn sink, void* sink_state);
+  /* Inside on_app_ack: set top-level field `key` of the ack to `json_value` (a JSON value,
+   * spliced verbatim; last writer wins). Keys "type", "sessionId" and "timestamp" are refused. */
+  gh_status (*ack_set_field)(gh_ack* ack, gh_str key, gh_str json_value);
+  /* Host settings plugins may need, as a parsed object (no secrets): {"publicWsUrl",
+   * "app":{"sessionTimeoutMs","gracePeriodMs","subscriptionGraceMs"},
+   * "session":{"gracePeriodMs"}}. Host-owned, valid while the plugin is loaded. */
+  const gh_json* (*host_settings)(gh_plugin* plugin);
+  /* Per-user plugin state without locks: one pointer per (user session, plugin), read and
+   * written only on the user's serial context. Setting replaces (and frees) the previous one;
+   * `free_fn` (may be NULL) runs when the session is disposed, after on_user_session_disposed. */
+  gh_status (*user_data_set)(gh_user* user, gh_plugin* plugin, void* data,
+                             void (*free_fn)(void* data));
+  void* (*user_data_get)(gh_user* user, gh_plugin* plugin);
 } gh_host_api;
 
 /* True when the host's table contains `entry` (a member name of gh_host_api). */

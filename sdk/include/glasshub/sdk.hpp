@@ -23,6 +23,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -94,6 +95,15 @@ class Json {
 class User;
 using TimerCallback = std::function<void(User&)>;
 
+// What an outbound call got (1.1). Borrowed: valid only during the callback.
+struct HttpResult {
+  uint16_t status = 0;  // 0: no response, see error
+  std::string_view body;
+  std::string_view error;
+  bool ok() const noexcept { return status >= 200 && status < 300; }
+};
+using HttpCallback = std::function<void(User&, const HttpResult&)>;
+
 // One user session. Borrowed: valid only during the callback that received it.
 class User {
  public:
@@ -138,6 +148,44 @@ class User {
   Status cancel_timer(uint64_t timer_id) const noexcept {
     return api_->timer_cancel(user_, timer_id);
   }
+  // Outbound HTTP without blocking (1.1). `cb` runs once on this user's serial context with the
+  // result; it is dropped unrun when the session ends first.
+  Status http(gh_http_method method, std::string_view url, std::string_view body,
+              HttpCallback cb, std::string_view content_type = "application/json",
+              uint32_t timeout_ms = 0, std::string_view extra_headers = {}) const {
+    gh_http_call call{};
+    call.size = sizeof(gh_http_call);
+    call.method = method;
+    call.url = to_gh(url);
+    call.content_type = to_gh(content_type);
+    call.body = to_gh(body);
+    call.extra_headers = to_gh(extra_headers);
+    call.timeout_ms = timeout_ms;
+    auto* state = new HttpCallback(std::move(cb));
+    Status st = api_->http_call(user_, &call, &User::on_http, state, nullptr);
+    if (st != GH_OK) delete state;
+    return st;
+  }
+  // The app leaves this session: subscriptions dropped, session id revoked, socket closed with
+  // `code` (0: left open). See gh_host_api::app_release.
+  Status release_app(std::string_view package, uint16_t code = 0,
+                     std::string_view reason = {}) const noexcept {
+    return api_->app_release(user_, to_gh(package), code, to_gh(reason));
+  }
+  // One frame to every connected app of the user.
+  Status broadcast_to_apps(std::string_view bytes, gh_delivery delivery = GH_DELIVERY_RELIABLE,
+                           uint32_t* delivered = nullptr) const noexcept {
+    return api_->broadcast_to_apps(user_, GH_FRAME_TEXT, to_gh(bytes), delivery, delivered);
+  }
+  // [{"packageName","connected","subscriptions":[...]}] for this session.
+  std::string apps_json() const {
+    std::string out;
+    api_->user_apps(
+        user_, [](void* s, gh_str b) { static_cast<std::string*>(s)->assign(b.ptr, b.len); },
+        &out);
+    return out;
+  }
+
   // Lets `package` connect its app socket for this user; returns the session id it must send.
   std::optional<std::string> allow_app(std::string_view package) const {
     std::string sid;
@@ -149,6 +197,16 @@ class User {
   }
 
  private:
+  static void on_http(void* state, gh_user* user, const gh_http_result* r) noexcept {
+    std::unique_ptr<HttpCallback> cb(static_cast<HttpCallback*>(state));
+    if (!user || !r) return;  // abandoned: only free the state
+    try {
+      User u(current_api(), user);
+      HttpResult res{r->status, to_sv(r->body), to_sv(r->error)};
+      (*cb)(u, res);
+    } catch (...) {
+    }
+  }
   static void on_timer(void* state, gh_user* user, uint64_t) noexcept {
     std::unique_ptr<TimerCallback> cb(static_cast<TimerCallback*>(state));
     if (!user) return;  // cancelled: only free the state
@@ -192,6 +250,81 @@ class Message {
  private:
   const gh_host_api* api_;
   const gh_message* m_;
+};
+
+// A way to answer one route request, later and from any thread (1.1). Copyable.
+class Reply {
+ public:
+  Reply() = default;
+  Reply(const gh_host_api* api, gh_plugin* plugin, uint64_t id) noexcept
+      : api_(api), plugin_(plugin), id_(id) {}
+  // `content_type` empty: application/json. GH_ERR_NOT_FOUND when already answered.
+  Status send(uint16_t status, std::string_view body,
+              std::string_view content_type = {}) const noexcept {
+    if (!api_) return GH_ERR_WRONG_STATE;
+    return api_->http_respond(plugin_, id_, status, to_gh(content_type), to_gh(body));
+  }
+  uint64_t id() const noexcept { return id_; }
+
+ private:
+  const gh_host_api* api_ = nullptr;
+  gh_plugin* plugin_ = nullptr;
+  uint64_t id_ = 0;
+};
+
+// One HTTP request to a plugin route (1.1). Borrowed: valid only during the handler call.
+class Request {
+ public:
+  Request(const gh_host_api* api, gh_plugin* plugin, const gh_http_request* r) noexcept
+      : api_(api), plugin_(plugin), r_(r) {}
+
+  gh_http_method method() const noexcept { return r_->method; }
+  std::string_view path() const noexcept { return to_sv(r_->path); }
+  std::string_view query() const noexcept { return to_sv(r_->query); }
+  std::string_view body() const noexcept { return to_sv(r_->body); }
+  std::string_view content_type() const noexcept { return to_sv(r_->content_type); }
+  std::string_view authorization() const noexcept { return to_sv(r_->authorization); }
+  // The value of the pattern's ":name" segment (empty when the pattern has none).
+  std::string_view param(std::string_view name) const noexcept {
+    for (size_t i = 0; i < r_->param_count; ++i)
+      if (to_sv(r_->param_names[i]) == name) return to_sv(r_->param_values[i]);
+    return {};
+  }
+  std::string_view user_id() const noexcept { return to_sv(r_->user_id); }
+  bool has_session() const noexcept { return r_->user != nullptr; }
+  User user() const noexcept { return User(api_, r_->user); }
+  std::string_view correlation_id() const noexcept { return to_sv(r_->correlation_id); }
+  Reply reply() const noexcept { return Reply(api_, plugin_, r_->reply_id); }
+  Status respond(uint16_t status, std::string_view body,
+                 std::string_view content_type = {}) const noexcept {
+    return reply().send(status, body, content_type);
+  }
+
+ private:
+  const gh_host_api* api_;
+  gh_plugin* plugin_;
+  const gh_http_request* r_;
+};
+
+// The tpa_connection_ack being built (1.1). Borrowed: valid only during on_app_ack.
+class Ack {
+ public:
+  Ack(const gh_host_api* api, gh_ack* ack) noexcept : api_(api), ack_(ack) {}
+  Status set(std::string_view key, std::string_view json_value) const noexcept {
+    return api_->ack_set_field(ack_, to_gh(key), to_gh(json_value));
+  }
+
+ private:
+  const gh_host_api* api_;
+  gh_ack* ack_;
+};
+
+using RouteHandler = std::function<Status(const Request&)>;
+
+struct RouteSlot {
+  RouteHandler fn;
+  const gh_host_api* api;
+  gh_plugin* plugin;
 };
 
 using Handler = std::function<Status(const Message&)>;
@@ -238,14 +371,23 @@ class Histogram {
 class Registrar {
  public:
   Registrar(const gh_host_api* api, gh_plugin* plugin, gh_registrar* reg,
-            std::deque<HandlerSlot>* store) noexcept
-      : api_(api), plugin_(plugin), reg_(reg), store_(store) {}
+            std::deque<HandlerSlot>* store, std::deque<RouteSlot>* routes) noexcept
+      : api_(api), plugin_(plugin), reg_(reg), store_(store), routes_(routes) {}
 
   Status on(gh_endpoint endpoint, std::string_view type, Handler handler) {
     store_->push_back(HandlerSlot{std::move(handler), api_, plugin_});
     Status st = api_->register_handler(reg_, endpoint, to_gh(type), &Registrar::trampoline,
                                        &store_->back());
     if (st != GH_OK) store_->pop_back();
+    return st;
+  }
+  // Serve `method` on `pattern` (e.g. "/apps/:packageName/start"), 1.1.
+  Status route(gh_http_method method, std::string_view pattern, gh_route_auth auth,
+               RouteHandler handler) {
+    routes_->push_back(RouteSlot{std::move(handler), api_, plugin_});
+    Status st = api_->register_route(reg_, method, to_gh(pattern), auth,
+                                     &Registrar::route_trampoline, &routes_->back());
+    if (st != GH_OK) routes_->pop_back();
     return st;
   }
   Counter counter(std::string_view name, std::string_view help) {
@@ -268,11 +410,13 @@ class Registrar {
 
  private:
   static gh_status trampoline(void* state, const gh_message* m) noexcept;
+  static gh_status route_trampoline(void* state, const gh_http_request* r) noexcept;
 
   const gh_host_api* api_;
   gh_plugin* plugin_;
   gh_registrar* reg_;
   std::deque<HandlerSlot>* store_;
+  std::deque<RouteSlot>* routes_;
 };
 
 // Base class of a C++ plugin. Override load() and any lifecycle hook.
@@ -289,6 +433,40 @@ class Plugin {
   virtual void on_glasses_disconnected(User&) {}
   virtual void on_app_connected(User&, std::string_view /*package*/) {}
   virtual void on_app_disconnected(User&, std::string_view /*package*/) {}
+  // 1.1 hooks (see gh_lifecycle_hooks).
+  virtual void on_app_ack(User&, std::string_view /*package*/, Ack&) {}
+  virtual void on_subscriptions_changed(User&, std::string_view /*package*/) {}
+  virtual void on_app_grace_expired(User&, std::string_view /*package*/) {}
+
+  // The app registry entry of `package` as a JSON object, or nothing for an unknown package.
+  std::optional<std::string> app_registry(std::string_view package) const {
+    std::string out;
+    Status st = api_->app_registry_get(
+        plugin_, to_gh(package),
+        [](void* s, gh_str b) { static_cast<std::string*>(s)->assign(b.ptr, b.len); }, &out);
+    if (st != GH_OK) return std::nullopt;
+    return out;
+  }
+  // Every registry entry, as a JSON array.
+  std::string app_registry_list() const {
+    std::string out = "[]";
+    api_->app_registry_list(
+        plugin_, [](void* s, gh_str b) { static_cast<std::string*>(s)->assign(b.ptr, b.len); }, &out);
+    return out;
+  }
+  // This plugin's state for `user` (1.1): created on first use, freed when the session ends.
+  // Only on the user's serial context, so it needs no lock.
+  template <class T>
+  T& user_state(const User& user) const {
+    if (void* p = api_->user_data_get(user.handle(), plugin_)) return *static_cast<T*>(p);
+    auto owned = std::make_unique<T>();
+    if (api_->user_data_set(user.handle(), plugin_, owned.get(),
+                            [](void* d) { delete static_cast<T*>(d); }) != GH_OK)
+      throw std::runtime_error("user_state outside the user's serial context");
+    return *owned.release();
+  }
+  // Host settings plugins may need (see gh_host_api::host_settings).
+  Json host_settings() const noexcept { return Json(api_, api_->host_settings(plugin_)); }
 
   void log(gh_log_level level, std::string_view text) const noexcept {
     api_->log(plugin_, level, to_gh(text));
@@ -322,7 +500,7 @@ class Plugin {
       auto self = std::make_unique<T>();
       self->api_ = host;
       self->plugin_ = plugin;
-      Registrar r(host, plugin, reg, &self->handlers_);
+      Registrar r(host, plugin, reg, &self->handlers_, &self->routes_);
       static const gh_lifecycle_hooks hooks = make_hooks();
       gh_status st = host->register_hooks(reg, &hooks, self.get());
       if (st != GH_OK) return st;
@@ -373,12 +551,26 @@ class Plugin {
     h.on_app_disconnected = [](void* s, gh_user* u, gh_str pkg) {
       guarded(s, u, [pkg](Plugin& p, User& user) { p.on_app_disconnected(user, to_sv(pkg)); });
     };
+    h.on_app_ack = [](void* s, gh_user* u, gh_str pkg, gh_ack* ack) {
+      guarded(s, u, [pkg, ack](Plugin& p, User& user) {
+        Ack a(p.api_, ack);
+        p.on_app_ack(user, to_sv(pkg), a);
+      });
+    };
+    h.on_subscriptions_changed = [](void* s, gh_user* u, gh_str pkg) {
+      guarded(s, u,
+              [pkg](Plugin& p, User& user) { p.on_subscriptions_changed(user, to_sv(pkg)); });
+    };
+    h.on_app_grace_expired = [](void* s, gh_user* u, gh_str pkg) {
+      guarded(s, u, [pkg](Plugin& p, User& user) { p.on_app_grace_expired(user, to_sv(pkg)); });
+    };
     return h;
   }
 
   const gh_host_api* api_ = nullptr;
   gh_plugin* plugin_ = nullptr;
   std::deque<HandlerSlot> handlers_;  // deque: registered pointers stay stable
+  std::deque<RouteSlot> routes_;
 };
 
 inline gh_status Registrar::trampoline(void* state, const gh_message* m) noexcept {
@@ -391,6 +583,20 @@ inline gh_status Registrar::trampoline(void* state, const gh_message* m) noexcep
     return GH_ERR_INTERNAL;
   } catch (...) {
     slot->api->log(slot->plugin, GH_LOG_ERROR, to_gh("handler threw a non-standard exception"));
+    return GH_ERR_INTERNAL;
+  }
+}
+
+inline gh_status Registrar::route_trampoline(void* state,
+                                             const gh_http_request* r) noexcept {
+  auto* slot = static_cast<RouteSlot*>(state);
+  try {
+    return slot->fn(Request(slot->api, slot->plugin, r));
+  } catch (const std::exception& e) {
+    slot->api->log(slot->plugin, GH_LOG_ERROR, to_gh(std::string("route threw: ") + e.what()));
+    return GH_ERR_INTERNAL;
+  } catch (...) {
+    slot->api->log(slot->plugin, GH_LOG_ERROR, to_gh("route threw a non-standard exception"));
     return GH_ERR_INTERNAL;
   }
 }

@@ -31,6 +31,7 @@ struct Config {
     std::string admin_token;  // empty: admin routes answer 403
     unsigned threads = 0;     // 0: one per core
     uint32_t drain_timeout_ms = 5000;  // SIGTERM: how long closing sockets get
+    uint32_t http_reply_timeout_ms = 30000;  // a plugin route that has not answered gets 504
   } server;
   struct WebSocket {
     uint32_t glasses_heartbeat_interval_ms = 2000;

@@ -4,6 +4,7 @@
 
 #include <glasshub/core/config.hpp>
 #include <glasshub/core/connection.hpp>
+#include <glasshub/core/http.hpp>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -74,6 +75,13 @@ class Hub {
   // `close_code` as received (1005 when none, 1006 when the socket dropped).
   void app_closed(const std::shared_ptr<UserSession>& session, const std::string& package,
                   const ConnectionPtr& conn, uint16_t close_code);
+
+  // --- HTTP ----------------------------------------------------------------------------------
+  // A request for a plugin route. Returns false (and never calls `reply`) when no route of any
+  // plugin matches the method and path; otherwise `reply` runs exactly once, from any thread.
+  bool serve_http(HttpIn request, HttpReplyFn reply);
+  // The client plugins' outbound calls go through (set once, before traffic).
+  void set_http_client(std::shared_ptr<HttpClient> client);
 
   // --- operations ----------------------------------------------------------------------------
   // `/admin/handlers`: plugins (name, version, abi, path, enabled, errors) and routes.
