@@ -5,6 +5,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 preset=${GLASSHUB_TEST_PRESET:-asan}
 scripts/install-deps.sh
+
+# The e2e suite's npm packages (@mentra/sdk 2.1.29 and ws, pinned by tests/e2e/package-lock.json):
+# installed again only when the lock file changed or node_modules is missing.
+e2e_lock_sum=$(sha256sum tests/e2e/package-lock.json | cut -d' ' -f1)
+e2e_stamp=tests/e2e/node_modules/.glasshub-lock-sha256
+if [[ ! -d tests/e2e/node_modules || "$(cat "$e2e_stamp" 2>/dev/null)" != "$e2e_lock_sum" ]]; then
+  npm ci --prefix tests/e2e --no-audit --no-fund
+  echo "$e2e_lock_sum" > "$e2e_stamp"
+fi
+
 start=$(date +%s)
 cmake --preset "$preset"
 cmake --build --preset "$preset"

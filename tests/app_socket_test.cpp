@@ -227,7 +227,8 @@ TEST_CASE("The host keeps apps alive with protocol pings, never JSON pings", "[a
 
 TEST_CASE("subscription_update replaces the list; the phone's events arrive as data_stream",
           "[app][routing]") {
-  TestHost host(app_host_setup());
+  // No subscription grace, so that an empty list applies at once (subscriptions_test covers it).
+  TestHost host(app_host_setup({{"app", {{"subscriptionGraceMs", 0}}}}));
   auto phone = host.connect_phone(kUser);
   const auto sid = allow_app(phone);
   auto app = connect_app(host.port(), sid);

@@ -1,5 +1,5 @@
-// The embedded SQLite store keeps what must survive a restart: the app registry, user settings
-// and each user's running apps (DESIGN.md decision 7). Real SQLite, a real file, reopened.
+// The embedded SQLite store keeps what must survive a restart: the app registry and user settings
+// (DESIGN.md decision 7). Real SQLite, a real file, reopened.
 #include "support/test_host.hpp"
 
 #include <glasshub/core/auth.hpp>
@@ -11,7 +11,7 @@ using glasshub::core::AppConfig;
 using glasshub::core::Store;
 using glasshub::test::TempDir;
 
-TEST_CASE("The store keeps apps, settings and running apps across a reopen", "[store]") {
+TEST_CASE("The store keeps apps and settings across a reopen", "[store]") {
   TempDir dir;
   const std::string db = (dir.path() / "glasshub.sqlite3").string();
   {
@@ -24,9 +24,10 @@ TEST_CASE("The store keeps apps, settings and running apps across a reopen", "[s
     app.permissions = {"MICROPHONE", "CAMERA"};
     store.upsert_apps({app});
     store.put_user_setting("alice@example.com", "default_wearable", R"("Simulated Glasses")");
-    store.set_running("alice@example.com", "com.example.notes", true);
-    store.set_running("alice@example.com", "com.example.other", true);
-    store.set_running("alice@example.com", "com.example.other", false);
+    const auto changed = store.update_user_settings(
+        "alice@example.com", {{"brightness", "80"}, {"default_wearable", R"("Simulated Glasses")"},
+                              {"gone", std::nullopt}});
+    CHECK(changed == std::vector<std::string>{"brightness"});  // the wearable was already set
   }
   Store store(db);
   const auto app = store.find_app("com.example.notes");
@@ -36,8 +37,12 @@ TEST_CASE("The store keeps apps, settings and running apps across a reopen", "[s
   CHECK(app->hashed_api_key == glasshub::core::sha256_hex("k"));
   CHECK(store.user_setting("alice@example.com", "default_wearable") == R"("Simulated Glasses")");
   CHECK_FALSE(store.user_setting("bob@example.com", "default_wearable").has_value());
-  CHECK(store.running_apps("alice@example.com") == std::vector<std::string>{"com.example.notes"});
-  CHECK(store.running_apps("bob@example.com").empty());
+  CHECK(store.user_settings("alice@example.com") ==
+        std::map<std::string, std::string>{{"brightness", "80"},
+                                           {"default_wearable", R"("Simulated Glasses")"}});
+  CHECK(store.user_settings("bob@example.com").empty());
+  CHECK(store.update_user_settings("alice@example.com", {{"brightness", std::nullopt}}) ==
+        std::vector<std::string>{"brightness"});
   CHECK(store.remove_app("com.example.notes"));
   CHECK_FALSE(store.remove_app("com.example.notes"));
   CHECK(store.list_apps().empty());

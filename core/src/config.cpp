@@ -304,4 +304,14 @@ json config_to_json(const Config& c) {
       {"apps", apps}};
 }
 
+std::string plugin_host_settings(const Config& c) {
+  return json{{"publicWsUrl", c.server.public_ws_url},
+              {"app",
+               {{"sessionTimeoutMs", c.app.session_timeout_ms},
+                {"gracePeriodMs", c.app.grace_period_ms},
+                {"subscriptionGraceMs", c.app.subscription_grace_ms}}},
+              {"session", {{"gracePeriodMs", c.session.grace_period_ms}}}}
+      .dump();
+}
+
 }  // namespace glasshub::core

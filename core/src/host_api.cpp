@@ -6,6 +6,7 @@
 #include "plugin_set.hpp"
 #include "user_session.hpp"
 
+#include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -385,7 +386,7 @@ gh_status ack_set_field(gh_ack* ack, gh_str key, gh_str value) {
 }
 
 const gh_json* host_settings(gh_plugin* p) {
-  return p && p->hub ? handle(&p->hub->host_settings) : nullptr;
+  return p && p->host_settings ? handle(p->host_settings) : nullptr;
 }
 
 gh_status user_data_set(gh_user* u, gh_plugin* p, void* data, void (*free_fn)(void*)) {
@@ -396,6 +397,71 @@ gh_status user_data_set(gh_user* u, gh_plugin* p, void* data, void (*free_fn)(vo
 void* user_data_get(gh_user* u, gh_plugin* p) {
   UserSession* s = live(u);
   return s ? s->user_data_get(p) : nullptr;
+}
+
+gh_status user_settings_get(gh_plugin* p, gh_str user, gh_plugin_on_bytes_fn sink, void* state) {
+  if (!p || !p->hub || !sink || user.len == 0) return GH_ERR_INVALID_ARGUMENT;
+  try {
+    std::string out = "{";
+    for (const auto& [key, value] : p->hub->store->user_settings(sv(user))) {
+      if (out.size() > 1) out += ',';
+      out += json(key).dump();
+      out += ':';
+      out += value;
+    }
+    out += '}';
+    sink(state, gs(out));
+    return GH_OK;
+  } catch (...) {
+    return GH_ERR_INTERNAL;
+  }
+}
+
+gh_status user_settings_update(gh_plugin* p, gh_str user, gh_str patch_json) {
+  if (!p || !p->hub || user.len == 0) return GH_ERR_INVALID_ARGUMENT;
+  const json patch = json::parse(sv(patch_json), nullptr, false);
+  if (!patch.is_object()) return GH_ERR_INVALID_ARGUMENT;
+  HubState& hub = *p->hub;
+  std::vector<std::pair<std::string, std::optional<std::string>>> rows;
+  for (const auto& [key, value] : patch.items()) {
+    if (key.empty()) return GH_ERR_INVALID_ARGUMENT;
+    rows.emplace_back(key, value.is_null() ? std::nullopt
+                                           : std::optional<std::string>(value.dump()));
+  }
+  std::vector<std::string> changed;
+  try {
+    changed = hub.store->update_user_settings(sv(user), rows);
+  } catch (...) {
+    return GH_ERR_INTERNAL;
+  }
+  if (changed.empty()) return GH_OK;
+  json diff = json::object();
+  for (const auto& key : changed) diff[key] = patch[key];
+  std::shared_ptr<UserSession> s;
+  {
+    std::lock_guard lock(hub.registry_mutex);
+    auto it = hub.sessions.find(std::string(sv(user)));
+    if (it != hub.sessions.end() && !it->second->disposed) s = it->second;
+  }
+  if (s)
+    boost::asio::post(s->strand, [&hub, s, text = diff.dump()] {
+      if (!s->disposed) run_hooks(hub, *s, Hook::user_settings_changed, text);
+    });
+  return GH_OK;
+}
+
+thread_local int tl_event_depth = 0;
+
+gh_status emit_event(gh_user* u, gh_str topic, gh_str data) {
+  UserSession* s = live(u);
+  if (!s) return GH_ERR_WRONG_STATE;
+  if (topic.len == 0 || !json::accept(sv(data))) return GH_ERR_INVALID_ARGUMENT;
+  if (tl_event_depth >= 8) return GH_ERR_REJECTED;  // plugins echoing events at each other
+  ++tl_event_depth;
+  const std::string t(sv(topic)), d(sv(data));
+  run_hooks(s->hub, *s, Hook::plugin_event, t, nullptr, d, tl_call ? tl_call->plugin : nullptr);
+  --tl_event_depth;
+  return GH_OK;
 }
 
 const gh_host_api kTable = {
@@ -444,6 +510,9 @@ const gh_host_api kTable = {
     host_settings,
     user_data_set,
     user_data_get,
+    user_settings_get,
+    user_settings_update,
+    emit_event,
 };
 
 }  // namespace

@@ -20,11 +20,13 @@ using nlohmann::json;
 namespace asio = boost::asio;
 
 // Runs one lifecycle hook of every loaded plugin, in manifest order (on the user's strand).
-void run_hooks(HubState& hub, UserSession& s, Hook hook, std::string_view package, gh_ack* ack) {
+void run_hooks(HubState& hub, UserSession& s, Hook hook, std::string_view package, gh_ack* ack,
+               std::string_view data, const gh_plugin* skip) {
   for (auto& p : hub.plugins->impl().plugins) {
-    if (!p->loaded || !p->has_hooks) continue;
+    if (!p->loaded || !p->has_hooks || p.get() == skip) continue;
     const gh_lifecycle_hooks& h = p->hooks;
-    const CallContext call_ctx{p.get(), &s, {}, package};
+    const bool has_package = hook != Hook::user_settings_changed && hook != Hook::plugin_event;
+    const CallContext call_ctx{p.get(), &s, {}, has_package ? package : std::string_view()};
     CallScope scope(call_ctx);
     gh_str pkg{package.data(), package.size()};
     try {
@@ -56,6 +58,14 @@ void run_hooks(HubState& hub, UserSession& s, Hook hook, std::string_view packag
           break;
         case Hook::app_grace_expired:
           if (h.on_app_grace_expired) h.on_app_grace_expired(p->hooks_state, &s.handle, pkg);
+          break;
+        case Hook::user_settings_changed:
+          if (h.on_user_settings_changed)
+            h.on_user_settings_changed(p->hooks_state, &s.handle, pkg);
+          break;
+        case Hook::plugin_event:
+          if (h.on_plugin_event)
+            h.on_plugin_event(p->hooks_state, &s.handle, pkg, gh_str{data.data(), data.size()});
           break;
       }
     } catch (...) {
@@ -318,14 +328,6 @@ Hub::Hub(Config config, std::unique_ptr<PluginSet> plugins, asio::io_context& io
     : state_(std::make_unique<HubState>(std::move(config), std::move(plugins), ioc)) {
   state_->store->upsert_apps(state_->config.apps);  // the config's seed wins over older rows
   for (auto& p : state_->plugins->impl().plugins) p->hub = state_.get();
-  const Config& c = state_->config;
-  state_->host_settings = {
-      {"publicWsUrl", c.server.public_ws_url},
-      {"app",
-       {{"sessionTimeoutMs", c.app.session_timeout_ms},
-        {"gracePeriodMs", c.app.grace_period_ms},
-        {"subscriptionGraceMs", c.app.subscription_grace_ms}}},
-      {"session", {{"gracePeriodMs", c.session.grace_period_ms}}}};
   state_->reply_sweeper = std::make_unique<asio::steady_timer>(ioc);
   arm_reply_sweeper(*state_);
   // A plugin may own subscription_update; otherwise the core's table handles it.

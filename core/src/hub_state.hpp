@@ -54,7 +54,8 @@ class PendingReplies {
 };
 
 enum class Hook { created, disposed, glasses_connected, glasses_disconnected, app_connected,
-                  app_disconnected, app_ack, subscriptions_changed, app_grace_expired };
+                  app_disconnected, app_ack, subscriptions_changed, app_grace_expired,
+                  user_settings_changed, plugin_event };
 
 struct HubState {
   HubState(Config c, std::unique_ptr<PluginSet> p, boost::asio::io_context& io)
@@ -76,7 +77,6 @@ struct HubState {
   std::shared_ptr<HttpClient> http_client;  // outbound calls (set by the host)
   PendingReplies replies;
   std::unique_ptr<boost::asio::steady_timer> reply_sweeper;
-  nlohmann::json host_settings;  // what gh_host_api::host_settings shows plugins
 
   const Router& router() const noexcept { return plugins->impl().router; }
 
@@ -87,7 +87,9 @@ struct HubState {
 };
 
 // Runs one lifecycle hook of every loaded plugin, in manifest order (on the user's strand).
+// `package` carries the package, the changed settings JSON or the event topic; `data` the event's
+// JSON; `skip` (the emitter of an event) is not called.
 void run_hooks(HubState& hub, UserSession& s, Hook hook, std::string_view package = {},
-               gh_ack* ack = nullptr);
+               gh_ack* ack = nullptr, std::string_view data = {}, const gh_plugin* skip = nullptr);
 
 }  // namespace glasshub::core

@@ -182,9 +182,12 @@ std::unique_ptr<PluginSet> load_plugins(const Manifest& manifest, const LoadOpti
     throw LoadError(LoadFailure::manifest_invalid,
                     "cannot open the plugin store " + options.sqlite_path + ": " + ex.what());
   }
+  impl->host_settings = json::parse(options.host_settings_json, nullptr, false);
+  if (!impl->host_settings.is_object()) impl->host_settings = json::object();
   for (const auto& e : manifest.plugins) {
     auto p = std::make_unique<gh_plugin>();
     p->entry = e;
+    p->host_settings = &impl->host_settings;
     p->name = e.name;
     if (!e.enabled) {
       log_line(spdlog::level::info, "plugin_disabled", "not loaded: disabled in the manifest",

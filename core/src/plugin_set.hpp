@@ -65,6 +65,7 @@ struct gh_plugin {
   glasshub::core::AtomicHistogram latency{glasshub::core::AtomicHistogram::latency_seconds_bounds()};
   glasshub::core::KvStore* kv = nullptr;
   glasshub::core::HubState* hub = nullptr;  // set once the Hub owns the plugin set
+  const nlohmann::json* host_settings = nullptr;  // the set's, valid from on_load
 };
 
 // The registration window handed to on_load.
@@ -80,6 +81,7 @@ struct PluginSet::Impl {
   std::vector<std::unique_ptr<gh_plugin>> plugins;  // manifest order, disabled ones included
   Router router;
   HttpRouteTable http_routes;
+  nlohmann::json host_settings;
 
   ~Impl();  // unloads in reverse order
 };

@@ -33,9 +33,7 @@ Store::Store(const std::string& path)
       "public_url TEXT NOT NULL, hashed_api_key TEXT NOT NULL, permissions TEXT NOT NULL, "
       "app_type TEXT NOT NULL);"
       "CREATE TABLE IF NOT EXISTS user_settings (user_id TEXT NOT NULL, key TEXT NOT NULL, "
-      "value TEXT NOT NULL, PRIMARY KEY (user_id, key));"
-      "CREATE TABLE IF NOT EXISTS running_apps (user_id TEXT NOT NULL, package_name TEXT NOT "
-      "NULL, PRIMARY KEY (user_id, package_name));");
+      "value TEXT NOT NULL, PRIMARY KEY (user_id, key));");
 }
 
 Store::~Store() = default;
@@ -101,24 +99,45 @@ void Store::put_user_setting(std::string_view user, std::string_view key, std::s
   q.exec();
 }
 
-void Store::set_running(std::string_view user, std::string_view package, bool running) {
+std::map<std::string, std::string> Store::user_settings(std::string_view user) const {
   std::lock_guard lock(mutex_);
-  SQLite::Statement q(*db_, running ? "INSERT OR IGNORE INTO running_apps VALUES (?, ?)"
-                                    : "DELETE FROM running_apps WHERE user_id = ? AND "
-                                      "package_name = ?");
+  SQLite::Statement q(*db_, "SELECT key, value FROM user_settings WHERE user_id = ?");
   q.bind(1, std::string(user));
-  q.bind(2, std::string(package));
-  q.exec();
+  std::map<std::string, std::string> out;
+  while (q.executeStep()) out.emplace(q.getColumn(0).getString(), q.getColumn(1).getString());
+  return out;
 }
 
-std::vector<std::string> Store::running_apps(std::string_view user) const {
+std::vector<std::string> Store::update_user_settings(
+    std::string_view user,
+    const std::vector<std::pair<std::string, std::optional<std::string>>>& patch) {
   std::lock_guard lock(mutex_);
-  SQLite::Statement q(*db_, "SELECT package_name FROM running_apps WHERE user_id = ? ORDER BY "
-                            "package_name");
-  q.bind(1, std::string(user));
-  std::vector<std::string> out;
-  while (q.executeStep()) out.push_back(q.getColumn(0).getString());
-  return out;
+  SQLite::Transaction tx(*db_);
+  std::vector<std::string> changed;
+  for (const auto& [key, value] : patch) {
+    SQLite::Statement get(*db_, "SELECT value FROM user_settings WHERE user_id = ? AND key = ?");
+    get.bind(1, std::string(user));
+    get.bind(2, key);
+    std::optional<std::string> old;
+    if (get.executeStep()) old = get.getColumn(0).getString();
+    if (old == value) continue;
+    if (value) {
+      SQLite::Statement put(*db_, "INSERT OR REPLACE INTO user_settings (user_id, key, value) "
+                                  "VALUES (?, ?, ?)");
+      put.bind(1, std::string(user));
+      put.bind(2, key);
+      put.bind(3, *value);
+      put.exec();
+    } else {
+      SQLite::Statement del(*db_, "DELETE FROM user_settings WHERE user_id = ? AND key = ?");
+      del.bind(1, std::string(user));
+      del.bind(2, key);
+      del.exec();
+    }
+    changed.push_back(key);
+  }
+  tx.commit();
+  return changed;
 }
 
 }  // namespace glasshub::core

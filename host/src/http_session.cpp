@@ -5,11 +5,13 @@
 #include <glasshub/core/wire.hpp>
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <nlohmann/json.hpp>
 #include <glasshub/core/log.hpp>
 
 #include <chrono>
+#include <string>
 
 namespace glasshub::host {
 
@@ -54,10 +56,30 @@ void add_cors(const std::vector<std::string>& allowed, const http_request& req,
   }
 }
 
+// The methods plugin routes can be registered for (gh_http_method).
+constexpr std::string_view plugin_methods = "GET, POST, PUT, DELETE, PATCH";
+
+std::optional<gh_http_method> plugin_method(http::verb verb) {
+  switch (verb) {
+    case http::verb::get: return GH_HTTP_GET;
+    case http::verb::post: return GH_HTTP_POST;
+    case http::verb::put: return GH_HTTP_PUT;
+    case http::verb::delete_: return GH_HTTP_DELETE;
+    case http::verb::patch: return GH_HTTP_PATCH;
+    default: return std::nullopt;
+  }
+}
+
+http_response method_not_allowed(const http_request& req, std::string_view allowed) {
+  http_response res = error_response(req, http::status::method_not_allowed, "Method not allowed");
+  res.set(http::field::allow, allowed);
+  return res;
+}
+
 http_response preflight(const http_request& req) {
   http_response res{http::status::no_content, req.version()};
   res.keep_alive(req.keep_alive());
-  res.set(http::field::access_control_allow_methods, "GET, POST, PUT, DELETE, OPTIONS");
+  res.set(http::field::access_control_allow_methods, "GET, POST, PUT, DELETE, PATCH, OPTIONS");
   const std::string_view asked = req[http::field::access_control_request_headers];
   res.set(http::field::access_control_allow_headers,
           asked.empty() ? std::string_view("Authorization, Content-Type") : asked);
@@ -91,9 +113,13 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
     return;
   }
   if (ec) return;  // timeout, reset, or a request over the limits: drop the connection
-  const http_request& req = parser_->get();
-  if (!beast::websocket::is_upgrade(req)) return respond(req, route(req));
-  if (auto refusal = upgrade(req)) respond(req, std::move(*refusal));
+  http_request& req = parser_->get();
+  if (beast::websocket::is_upgrade(req)) {
+    if (auto refusal = upgrade(req)) respond(req, std::move(*refusal));
+    return;
+  }
+  if (auto res = host_route(req)) return respond(req, std::move(*res));
+  plugin_route(req);
 }
 
 std::optional<http_response> http_session::upgrade(const http_request& req) {
@@ -107,15 +133,63 @@ std::optional<http_response> http_session::upgrade(const http_request& req) {
   return make_response(req, http::status::not_found, "text/plain", "Unknown WebSocket path");
 }
 
-http_response http_session::route(const http_request& req) const {
+std::optional<http_response> http_session::host_route(const http_request& req) const {
   if (req.method() == http::verb::options) return preflight(req);
   const auto path = parse_target(req).encoded_path();
-  if (req.method() == http::verb::get && path == "/health") return health(req);
-  if (req.method() == http::verb::get && path == "/metrics")
+  const bool host_path = path == "/health" || path == "/metrics" || path == "/admin/handlers";
+  if (!host_path) return std::nullopt;
+  if (req.method() != http::verb::get) return method_not_allowed(req, "GET");
+  if (path == "/health") return health(req);
+  if (path == "/metrics")
     return make_response(req, http::status::ok, "text/plain; version=0.0.4; charset=utf-8",
                          hub_.metrics_text());
-  if (req.method() == http::verb::get && path == "/admin/handlers") return admin_handlers(req);
-  return error_response(req, http::status::not_found, "Not found");
+  return admin_handlers(req);
+}
+
+void http_session::plugin_route(http_request& req) {
+  const auto method = plugin_method(req.method());
+  if (!method) return respond(req, method_not_allowed(req, plugin_methods));
+  const auto target = parse_target(req);
+  core::HttpIn in;
+  in.method = *method;
+  in.path = std::string(target.encoded_path());
+  if (target.has_query()) in.query = std::string(target.encoded_query());
+  in.content_type = std::string(req[http::field::content_type]);
+  in.authorization = std::string(req[http::field::authorization]);
+  in.body = std::move(req.body());  // the request stays parsed until the answer is written
+
+  // The core answers 504 itself when the plugin is too slow, so no socket deadline while waiting.
+  stream_.expires_never();
+  const std::uint64_t request = ++awaited_request_;
+  const bool routed =
+      hub_.serve_http(std::move(in), [self = shared_from_this(), request](core::HttpOut out) {
+        // Any thread, maybe seconds later: back onto this socket's strand, never inline.
+        net::post(self->stream_.get_executor(), [self, request, out = std::move(out)]() mutable {
+          self->plugin_reply(request, std::move(out));
+        });
+      });
+  if (routed) return;
+  ++awaited_request_;
+  respond(req, error_response(req, http::status::not_found, "Not found"));
+}
+
+void http_session::plugin_reply(std::uint64_t request, core::HttpOut out) {
+  if (request != awaited_request_) return;  // a second or stale answer changes nothing
+  ++awaited_request_;
+  const http_request& req = parser_->get();
+  if (out.status < 200 || out.status > 599) {
+    core::log_line(spdlog::level::err, "http_reply_invalid",
+                   "plugin route answered status " + std::to_string(out.status));
+    return respond(req, error_response(req, http::status::internal_server_error,
+                                       "Invalid response from plugin"));
+  }
+  const bool bodyless = out.status == 204 || out.status == 304;
+  http_response res = make_response(req, http::status::ok, out.content_type,
+                                     bodyless ? std::string() : std::move(out.body));
+  res.result(out.status);
+  if (bodyless) res.erase(http::field::content_type);
+  res.prepare_payload();
+  respond(req, std::move(res));
 }
 
 http_response http_session::health(const http_request& req) const {

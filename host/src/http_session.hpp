@@ -5,6 +5,7 @@
 
 #include <glasshub/core/hub.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 
@@ -22,7 +23,11 @@ class http_session : public std::enable_shared_from_this<http_session> {
   void on_read(beast::error_code ec, std::size_t bytes);
   // Hands the socket to the endpoint of the path, or returns the refusal to answer instead.
   std::optional<http_response> upgrade(const http_request& req);
-  http_response route(const http_request& req) const;
+  // The host's own routes; nothing when the request is for the plugins' routes.
+  std::optional<http_response> host_route(const http_request& req) const;
+  // Hands the request to the hub's plugin routes; the answer comes back through plugin_reply.
+  void plugin_route(http_request& req);
+  void plugin_reply(std::uint64_t request, core::HttpOut out);
   http_response health(const http_request& req) const;
   http_response admin_handlers(const http_request& req) const;
   void respond(const http_request& req, http_response&& res);
@@ -32,6 +37,8 @@ class http_session : public std::enable_shared_from_this<http_session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http_response res_;  // kept alive while it is written
+  // Numbers plugin requests; odd while one awaits its answer, so late answers are told apart.
+  std::uint64_t awaited_request_ = 0;
   core::Hub& hub_;
 };
 

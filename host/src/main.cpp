@@ -1,4 +1,5 @@
 // glasshub: load config, manifest and plugins, then serve until SIGINT/SIGTERM.
+#include "outbound_http.hpp"
 #include "server.hpp"
 
 #include <glasshub/core/config.hpp>
@@ -14,6 +15,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -47,7 +49,8 @@ int serve(const std::optional<std::string>& config_file, const fs::path& manifes
   }
   std::unique_ptr<core::PluginSet> plugins;
   try {
-    plugins = core::load_plugins(manifest, core::LoadOptions{config.storage.sqlite_path});
+    plugins = core::load_plugins(
+        manifest, core::LoadOptions{config.storage.sqlite_path, core::plugin_host_settings(config)});
   } catch (const core::LoadError& e) {
     std::cerr << "glasshub: plugin load failed: " << e.what() << '\n';
     return e.exit_code();
@@ -58,6 +61,9 @@ int serve(const std::optional<std::string>& config_file, const fs::path& manifes
                                : std::max(1u, std::thread::hardware_concurrency());
   boost::asio::io_context ioc{static_cast<int>(threads)};
   core::Hub hub(std::move(config), std::move(plugins), ioc);
+  // Plugins' outbound calls run on the same io_context as the sockets.
+  hub.set_http_client(
+      std::make_shared<glasshub::host::outbound_http>(ioc, "glasshub/" GLASSHUB_VERSION));
   const auto& listen = hub.config().server;
   std::optional<glasshub::host::server> server;
   try {

@@ -287,13 +287,14 @@ class AppLifecycle : public glasshub::Plugin {
     e.state = AppState::stopping;
     u.release_app(pkg);  // subscriptions gone and session id refused from now on
     send_stop_request(u, pkg, [this, pkg](User& user) {
+      auto& a = state(user).apps;
+      auto i = a.find(pkg);
+      if (i == a.end() || i->second.state != AppState::stopping) return;  // started again
+      i->second.state = AppState::stopped;
       user.send_to_app(pkg, json{{"type", "app_stopped"}, {"reason", "user_disabled"},
                                  {"timestamp", iso_now()}}
                                 .dump());
       user.release_app(pkg, 1000, "App stopped");
-      auto& a = state(user).apps;
-      if (auto i = a.find(pkg); i != a.end() && i->second.state == AppState::stopping)
-        i->second.state = AppState::stopped;
     });
     u.send_to_glasses(app_state_change(u.id()));
   }

@@ -36,7 +36,9 @@ nlohmann::json app_registry_entry(const std::string& package, const std::string&
 
 HostSetup app_host_setup(const nlohmann::json& config) {
   HostSetup setup;
-  setup.manifest = manifest_of({keepalive_entry(), test_plugin_entry("test_app_starter")});
+  // device owns device_state_update, which follows every ack (protocol.md §5.2).
+  setup.manifest = manifest_of({keepalive_entry(), product_plugin_entry("device"),
+                                test_plugin_entry("test_app_starter")});
   setup.config = {{"apps", {app_registry_entry()}}};
   setup.config.merge_patch(config);
   return setup;

@@ -19,7 +19,7 @@ inline constexpr const char* kAppKey = "secret-key";
 nlohmann::json app_registry_entry(const std::string& package = kAppPackage,
                                   const std::string& api_key = kAppKey);
 
-// keepalive + test_app_starter, kAppPackage registered, then `config` merge-patched on top.
+// keepalive + device + test_app_starter, kAppPackage registered, then `config` merge-patched on top.
 HostSetup app_host_setup(const nlohmann::json& config = nlohmann::json::object());
 
 // The phone allows `package` through test_app_starter; returns the session id the app must

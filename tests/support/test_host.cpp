@@ -55,6 +55,10 @@ nlohmann::json keepalive_entry() {
   return {{"name", "keepalive"}, {"library", plugin_library("glasshub_keepalive").string()}};
 }
 
+nlohmann::json product_plugin_entry(const std::string& name) {
+  return {{"name", name}, {"library", plugin_library("glasshub_" + name).string()}};
+}
+
 nlohmann::json test_plugin_entry(const std::string& name) {
   return {{"name", name}, {"library", test_plugin_library(name).string()}};
 }

@@ -41,6 +41,8 @@ fs::path test_plugin_library(std::string_view stem);  // GLASSHUB_TEST_PLUGIN_DI
 
 // {"name":"keepalive","library":<absolute path of the in-tree build>}
 nlohmann::json keepalive_entry();
+// A first-party plugin of plugins/ by its manifest name ("device" -> libglasshub_device.so).
+nlohmann::json product_plugin_entry(const std::string& name);
 // A plugin of tests/plugins: name == target name, library lib<name>.so.
 nlohmann::json test_plugin_entry(const std::string& name);
 // {"plugins":[entries...]}

@@ -236,6 +236,11 @@ typedef struct gh_lifecycle_hooks {
   /* The app's socket closed and did not come back within the app grace period; the host has
    * dropped its subscriptions but still accepts its session id until app_release. */
   void (*on_app_grace_expired)(void* hooks_state, gh_user* user, gh_str package_name);
+  /* The user's settings changed (user_settings_update): `changed_json` is an object of the keys
+   * that changed with their new values (null: deleted). */
+  void (*on_user_settings_changed)(void* hooks_state, gh_user* user, gh_str changed_json);
+  /* Another plugin emitted `topic` for this user (emit_event), e.g. "app_lifecycle.starting". */
+  void (*on_plugin_event)(void* hooks_state, gh_user* user, gh_str topic, gh_str data_json);
 } gh_lifecycle_hooks;
 
 struct gh_host_api;
@@ -416,6 +421,17 @@ typedef struct gh_host_api {
   gh_status (*user_data_set)(gh_user* user, gh_plugin* plugin, void* data,
                              void (*free_fn)(void* data));
   void* (*user_data_get)(gh_user* user, gh_plugin* plugin);
+  /* The user's settings (the host's store) as one JSON object, passed to `sink`. Any thread;
+   * `{}` for a user with none. */
+  gh_status (*user_settings_get)(gh_plugin* plugin, gh_str user_id, gh_plugin_on_bytes_fn sink,
+                                 void* sink_state);
+  /* Merge `patch_json` (an object; a null value deletes its key) into the user's settings.
+   * Any thread. When something changed and the user has a session, every plugin's
+   * on_user_settings_changed runs on that session's serial context afterwards. */
+  gh_status (*user_settings_update)(gh_plugin* plugin, gh_str user_id, gh_str patch_json);
+  /* Tell the other plugins something happened for this user: their on_plugin_event runs now, in
+   * manifest order (the emitter is skipped). `data_json` is a JSON value. Strand only. */
+  gh_status (*emit_event)(gh_user* user, gh_str topic, gh_str data_json);
 } gh_host_api;
 
 /* True when the host's table contains `entry` (a member name of gh_host_api). */

@@ -177,6 +177,10 @@ class User {
                            uint32_t* delivered = nullptr) const noexcept {
     return api_->broadcast_to_apps(user_, GH_FRAME_TEXT, to_gh(bytes), delivery, delivered);
   }
+  // Other plugins' on_plugin_event hooks run now with `topic` and `data_json` (a JSON value).
+  Status emit(std::string_view topic, std::string_view data_json = "null") const noexcept {
+    return api_->emit_event(user_, to_gh(topic), to_gh(data_json));
+  }
   // [{"packageName","connected","subscriptions":[...]}] for this session.
   std::string apps_json() const {
     std::string out;
@@ -437,6 +441,21 @@ class Plugin {
   virtual void on_app_ack(User&, std::string_view /*package*/, Ack&) {}
   virtual void on_subscriptions_changed(User&, std::string_view /*package*/) {}
   virtual void on_app_grace_expired(User&, std::string_view /*package*/) {}
+  virtual void on_user_settings_changed(User&, std::string_view /*changed_json*/) {}
+  virtual void on_plugin_event(User&, std::string_view /*topic*/, std::string_view /*data*/) {}
+
+  // The user's settings as a JSON object ("{}" when none). Any thread.
+  std::string user_settings(std::string_view user_id) const {
+    std::string out = "{}";
+    api_->user_settings_get(
+        plugin_, to_gh(user_id),
+        [](void* s, gh_str b) { static_cast<std::string*>(s)->assign(b.ptr, b.len); }, &out);
+    return out;
+  }
+  // Merge `patch_json` (null deletes) into the user's settings. Any thread.
+  Status update_user_settings(std::string_view user_id, std::string_view patch_json) const {
+    return api_->user_settings_update(plugin_, to_gh(user_id), to_gh(patch_json));
+  }
 
   // The app registry entry of `package` as a JSON object, or nothing for an unknown package.
   std::optional<std::string> app_registry(std::string_view package) const {
@@ -563,6 +582,16 @@ class Plugin {
     };
     h.on_app_grace_expired = [](void* s, gh_user* u, gh_str pkg) {
       guarded(s, u, [pkg](Plugin& p, User& user) { p.on_app_grace_expired(user, to_sv(pkg)); });
+    };
+    h.on_user_settings_changed = [](void* s, gh_user* u, gh_str changed) {
+      guarded(s, u, [changed](Plugin& p, User& user) {
+        p.on_user_settings_changed(user, to_sv(changed));
+      });
+    };
+    h.on_plugin_event = [](void* s, gh_user* u, gh_str topic, gh_str data) {
+      guarded(s, u, [topic, data](Plugin& p, User& user) {
+        p.on_plugin_event(user, to_sv(topic), to_sv(data));
+      });
     };
     return h;
   }

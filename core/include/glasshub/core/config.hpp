@@ -86,6 +86,9 @@ Config load_config(const std::optional<std::string>& file, const Environment& en
 // Parse a config document on top of the defaults (no environment). Throws ConfigError.
 Config parse_config(const nlohmann::json& doc);
 
+// The part of the configuration plugins may read (gh_host_api::host_settings): no secrets.
+std::string plugin_host_settings(const Config& config);
+
 // The effective configuration as JSON, in the file's own key layout (secrets included).
 nlohmann::json config_to_json(const Config& config);
 

@@ -59,6 +59,7 @@ class PluginSet {
 
 struct LoadOptions {
   std::string sqlite_path = ":memory:";  // backing store of each plugin's key-value space
+  std::string host_settings_json = "{}";  // what gh_host_api::host_settings shows, from load on
 };
 
 // Load every enabled entry, in manifest order; optional entries that fail are logged and

@@ -1,14 +1,17 @@
-// The host's embedded SQLite database: the app registry, user settings, each user's running
-// apps. Thread-safe (one connection behind a mutex; every statement is short).
+// The host's embedded SQLite database: the app registry and user settings (each user's running
+// apps belong to the app_lifecycle plugin's own store). Thread-safe (one connection behind a
+// mutex; every statement is short).
 #pragma once
 
 #include <glasshub/core/config.hpp>
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace SQLite {
@@ -33,10 +36,12 @@ class Store {
   // --- user settings (JSON values by key) ---
   std::optional<std::string> user_setting(std::string_view user, std::string_view key) const;
   void put_user_setting(std::string_view user, std::string_view key, std::string_view json);
-
-  // --- running apps per user (restarted with a new session) ---
-  void set_running(std::string_view user, std::string_view package, bool running);
-  std::vector<std::string> running_apps(std::string_view user) const;
+  // Every setting of `user`: key -> JSON text.
+  std::map<std::string, std::string> user_settings(std::string_view user) const;
+  // Applies key -> JSON text (nullopt deletes) in one transaction; returns the keys whose stored
+  // value changed.
+  std::vector<std::string> update_user_settings(
+      std::string_view user, const std::vector<std::pair<std::string, std::optional<std::string>>>& patch);
 
  private:
   mutable std::mutex mutex_;
