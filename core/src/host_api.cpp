@@ -40,10 +40,26 @@ gh_status register_handler(gh_registrar* reg, gh_endpoint ep, gh_str type,
     return GH_ERR_INVALID_ARGUMENT;
   auto& hs = reg->plugin->handlers;
   std::string t(sv(type));
-  if (std::any_of(hs.begin(), hs.end(),
-                  [&](const auto& h) { return h.endpoint == ep && h.type == t; }))
+  if (std::any_of(hs.begin(), hs.end(), [&](const auto& h) {
+        return h.endpoint == ep && h.type == t && !h.observer;
+      }))
     return GH_ERR_INVALID_ARGUMENT;
-  hs.push_back({ep, std::move(t), fn, state, true});
+  hs.push_back({ep, std::move(t), fn, state, true, false});
+  return GH_OK;
+}
+
+gh_status register_observer(gh_registrar* reg, gh_endpoint ep, gh_str type,
+                            gh_plugin_on_message_fn fn, void* state) {
+  if (!reg || !reg->open) return GH_ERR_WRONG_STATE;
+  if (!fn || type.len == 0 || !type.ptr || (ep != GH_ENDPOINT_GLASSES && ep != GH_ENDPOINT_APP))
+    return GH_ERR_INVALID_ARGUMENT;
+  auto& hs = reg->plugin->handlers;
+  std::string t(sv(type));
+  if (std::any_of(hs.begin(), hs.end(), [&](const auto& h) {
+        return h.endpoint == ep && h.type == t && h.observer;
+      }))
+    return GH_ERR_INVALID_ARGUMENT;
+  hs.push_back({ep, std::move(t), fn, state, true, true});
   return GH_OK;
 }
 
@@ -513,6 +529,7 @@ const gh_host_api kTable = {
     user_settings_get,
     user_settings_update,
     emit_event,
+    register_observer,
 };
 
 }  // namespace

@@ -193,7 +193,8 @@ struct Dispatch {
                lc);
 
     const Route* route = hub.router().find(ep, type);
-    if (!route) {
+    const std::vector<Observer>* observers = hub.router().observers(ep, type);
+    if (!route && !observers) {
       unrouted(hub, s, ep, package, type, frame, binary, lc);
       return;
     }
@@ -209,13 +210,31 @@ struct Dispatch {
     m.package_name = {package.data(), package.size()};
     m.correlation_id = {cid.data(), cid.size()};
 
+    if (route) {
+      call(hub, route->plugin, route->fn, route->state, route->owner, m, type, lc);
+      route->count.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      unrouted(hub, s, ep, package, type, frame, binary, lc);
+    }
+    if (observers)
+      for (const Observer& o : *observers) call(hub, o.plugin, o.fn, o.state, o.owner, m, type, lc);
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    hub.stats.record_latency(ms);
+    if (route && route->plugin) route->plugin->latency.observe(ms / 1000.0);
+  }
+
+  // One plugin handler (owner or observer), with every failure contained and counted.
+  static void call(HubState& hub, gh_plugin* plugin, gh_plugin_on_message_fn fn, void* state,
+                   const std::string& owner, const gh_message& m, std::string_view type,
+                   LogContext lc) {
     gh_status st;
     std::string what;
     {
-      const CallContext call_ctx{route->plugin, &s, cid, package};
+      const CallContext call_ctx{plugin, m.user->session, lc.correlation_id, lc.package_name};
       CallScope scope(call_ctx);
       try {
-        st = route->fn(route->state, &m);
+        st = fn(state, &m);
       } catch (const std::exception& e) {
         st = GH_ERR_INTERNAL;
         what = e.what();
@@ -224,22 +243,16 @@ struct Dispatch {
         what = "non-standard exception";
       }
     }
-    route->count.fetch_add(1, std::memory_order_relaxed);
     hub.stats.processed.fetch_add(1, std::memory_order_relaxed);
-    if (route->plugin) route->plugin->handled.fetch_add(1, std::memory_order_relaxed);
-    if (st != GH_OK) {
-      hub.stats.errors.fetch_add(1, std::memory_order_relaxed);
-      if (route->plugin) route->plugin->errors.fetch_add(1, std::memory_order_relaxed);
-      lc.plugin = route->owner;
-      log_line(spdlog::level::err, "handler_failed",
-               std::string(type) + " handler failed with status " + std::to_string(st) +
-                   (what.empty() ? "" : ": threw " + what),
-               lc);
-    }
-    const double ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    hub.stats.record_latency(ms);
-    if (route->plugin) route->plugin->latency.observe(ms / 1000.0);
+    if (plugin) plugin->handled.fetch_add(1, std::memory_order_relaxed);
+    if (st == GH_OK) return;
+    hub.stats.errors.fetch_add(1, std::memory_order_relaxed);
+    if (plugin) plugin->errors.fetch_add(1, std::memory_order_relaxed);
+    lc.plugin = owner;
+    log_line(spdlog::level::err, "handler_failed",
+             std::string(type) + " handler failed with status " + std::to_string(st) +
+                 (what.empty() ? "" : ": threw " + what),
+             lc);
   }
 
   static void reply_error(UserSession& s, bool from_app, std::string_view package,

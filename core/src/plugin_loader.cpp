@@ -199,7 +199,7 @@ std::unique_ptr<PluginSet> load_plugins(const Manifest& manifest, const LoadOpti
       load_one(*p, *impl->kv);
       // Check every claim before adding any, so a refused plugin leaves no route behind.
       for (const auto& h : p->handlers) {
-        if (!h.enabled) continue;
+        if (!h.enabled || h.observer) continue;
         if (const Route* r = impl->router.find(h.endpoint, h.type)) {
           throw LoadError(LoadFailure::duplicate_handler,
                           std::string("handler conflict: (") + endpoint_name(h.endpoint) + ", " +
@@ -229,10 +229,14 @@ std::unique_ptr<PluginSet> load_plugins(const Manifest& manifest, const LoadOpti
     }
     for (const auto& r : p->http_routes) impl->http_routes.add(r, p.get(), p->name);
     for (const auto& h : p->handlers) {
-      if (h.enabled)
+      if (h.observer) {
+        if (h.enabled)
+          impl->router.add_observer(h.endpoint, h.type, Observer{p.get(), h.fn, h.state, p->name});
+      } else if (h.enabled) {
         impl->router.add(h.endpoint, h.type, p.get(), h.fn, h.state, p->name);
-      else
+      } else {
         impl->router.mark_disabled(h.endpoint, h.type);
+      }
     }
     log_line(spdlog::level::info, "plugin_loaded",
              "loaded " + p->name + " " + p->version + " (ABI " +
@@ -250,7 +254,10 @@ json describe_plugins(const PluginSet& set) {
     json handlers = json::array();
     for (const auto& h : p->handlers)
       handlers.push_back(
-          {{"endpoint", endpoint_name(h.endpoint)}, {"type", h.type}, {"enabled", h.enabled}});
+          {{"endpoint", endpoint_name(h.endpoint)},
+           {"type", h.type},
+           {"enabled", h.enabled},
+           {"role", h.observer ? "observer" : "owner"}});
     json http_routes = json::array();
     for (const auto& r : p->http_routes)
       http_routes.push_back({{"method", http_method_name(r.method)},

@@ -43,6 +43,7 @@ struct gh_plugin {
     gh_plugin_on_message_fn fn;
     void* state;
     bool enabled;
+    bool observer = false;  // sees the type without owning it
   };
   std::vector<Handler> handlers;
   std::vector<glasshub::core::HttpRouteDecl> http_routes;  // copied into the table on load

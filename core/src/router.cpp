@@ -15,6 +15,10 @@ std::string Router::add(gh_endpoint endpoint, std::string type, gh_plugin* plugi
   return {};
 }
 
+void Router::add_observer(gh_endpoint endpoint, std::string type, Observer observer) {
+  observers_[endpoint == GH_ENDPOINT_APP ? 1 : 0][std::move(type)].push_back(std::move(observer));
+}
+
 void Router::mark_disabled(gh_endpoint endpoint, std::string type) {
   disabled_[endpoint == GH_ENDPOINT_APP ? 1 : 0].insert(std::move(type));
 }

@@ -36,6 +36,9 @@ std::string app_state_change(std::string_view user_id) {
       .dump();
 }
 
+// {"packageName":...}: the data of the events this plugin emits for other plugins.
+std::string package_json(std::string_view pkg) { return json{{"packageName", pkg}}.dump(); }
+
 std::string start_answer(bool running) {
   return json{{"success", true},
               {"data", {{"status", "started"}, {"isRunning", running}}}}
@@ -112,6 +115,7 @@ class AppLifecycle : public glasshub::Plugin {
     AppEntry& e = s.apps[std::string(package)];
     cancel_start_timer(u, e);
     e.state = AppState::running;
+    u.emit("app_lifecycle.started", package_json(package));
     e.ownership_released = false;
     e.resurrect_when_phone_returns = false;
     remember_running(u.id(), package, true);
@@ -183,6 +187,7 @@ class AppLifecycle : public glasshub::Plugin {
     }
     AppEntry& entry = s.apps[pkg];  // stop() may have rehashed nothing, but keep it explicit
     entry.state = AppState::connecting;
+    u.emit("app_lifecycle.starting", package_json(pkg));  // display: the boot screen
     entry.resurrection = resurrection;
     entry.attempt = 0;
     if (reply.id()) entry.waiting.push_back(reply);
@@ -254,6 +259,7 @@ class AppLifecycle : public glasshub::Plugin {
     cancel_start_timer(u, e);
     const bool was_resurrection = e.resurrection;
     e.state = AppState::stopped;
+    u.emit("app_lifecycle.stopped", package_json(pkg));
     u.release_app(pkg);
     remember_running(u.id(), pkg, false);
     answer_waiting(e, false);
@@ -285,6 +291,7 @@ class AppLifecycle : public glasshub::Plugin {
     cancel_start_timer(u, e);
     answer_waiting(e, false);
     e.state = AppState::stopping;
+    u.emit("app_lifecycle.stopped", package_json(pkg));  // display/dashboard forget it now
     u.release_app(pkg);  // subscriptions gone and session id refused from now on
     send_stop_request(u, pkg, [this, pkg](User& user) {
       auto& a = state(user).apps;

@@ -185,6 +185,8 @@ class DevicePlugin : public Plugin {
       capability_updates_.add();
       user.broadcast_to_apps(capabilities_frame(*after));
     }
+    // Other plugins (display: drop events while disconnected) follow the whole state.
+    user.emit("device.state", state.snapshot().dump());
   }
 
   Counter relayed_, state_updates_, capability_updates_, rest_rejected_;

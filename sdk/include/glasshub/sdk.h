@@ -432,6 +432,12 @@ typedef struct gh_host_api {
   /* Tell the other plugins something happened for this user: their on_plugin_event runs now, in
    * manifest order (the emitter is skipped). `data_json` is a JSON value. Strand only. */
   gh_status (*emit_event)(gh_user* user, gh_str topic, gh_str data_json);
+  /* Registration (only inside on_load): see every (endpoint, type) message without owning it.
+   * Observers run after the owner's handler (or the host's relay when nobody owns the type), in
+   * manifest order; their status is counted for their plugin and changes nothing for others.
+   * Several plugins may observe one type; the manifest's disabledHandlers switch them off too. */
+  gh_status (*register_observer)(gh_registrar* registrar, gh_endpoint endpoint, gh_str type,
+                                 gh_plugin_on_message_fn handler, void* handler_state);
 } gh_host_api;
 
 /* True when the host's table contains `entry` (a member name of gh_host_api). */

@@ -385,6 +385,14 @@ class Registrar {
     if (st != GH_OK) store_->pop_back();
     return st;
   }
+  // See every (endpoint, type) message after its owner, without owning the type (1.1).
+  Status observe(gh_endpoint endpoint, std::string_view type, Handler handler) {
+    store_->push_back(HandlerSlot{std::move(handler), api_, plugin_});
+    Status st = api_->register_observer(reg_, endpoint, to_gh(type), &Registrar::trampoline,
+                                        &store_->back());
+    if (st != GH_OK) store_->pop_back();
+    return st;
+  }
   // Serve `method` on `pattern` (e.g. "/apps/:packageName/start"), 1.1.
   Status route(gh_http_method method, std::string_view pattern, gh_route_auth auth,
                RouteHandler handler) {
