@@ -303,3 +303,37 @@ scenario('lifecycle: host restart on the same SQLite file → the running app is
   assert.equal(await isRunning(host, runningPkg), true);
   assert.equal(await isRunning(host, stoppedPkg), false);
 });
+
+scenario('lifecycle: one standard app at a time; starting another stops it, background apps stay', async (s) => {
+  const [first, second, background] = await Promise.all([
+    s.fakeApp({ packageName: 'com.e2e.lc.std-a', closeOnStop: false }),
+    s.fakeApp({ packageName: 'com.e2e.lc.std-b' }),
+    s.fakeApp({ packageName: 'com.e2e.lc.bg' }),
+  ]);
+  const host = await s.host({
+    apps: [first.registryEntry({ appType: 'standard' }), second.registryEntry({ appType: 'standard' }),
+      background.registryEntry({ appType: 'background' })],
+    config: { app: { gracePeriodMs: APP_GRACE_MS } },
+  });
+  const phone = await s.phone(host, USER);
+  phone.send(startApp(first.packageName));
+  phone.send(startApp(background.packageName));
+  await first.waitForConnection(1, { timeoutMs: 8000 });
+  await background.waitForConnection(1, { timeoutMs: 8000 });
+
+  phone.send(startApp(second.packageName));
+  await second.waitForConnection(1, { timeoutMs: 8000 });
+  const stop = await first.waitForWebhooks('stop_request', 1, { timeoutMs: 5000 });
+  assert.equal(stop.body.sessionId, appSessionId(USER, first.packageName));
+  const closed = await first.connections[0].waitClosed({ timeoutMs: 5000 });
+  assert.equal(closed.code, 1000);
+  assert.equal(closed.reason, 'App stopped');
+
+  await sleep(APP_GRACE_MS + QUIET_MS);
+  assert.equal(background.count('stop_request'), 0, 'a background app was stopped');
+  assert.equal(background.connections[0].closeInfo, null, 'the background app lost its socket');
+  assert.equal(first.count('session_request'), 1, 'the stopped standard app came back');
+  const list = await appList(host);
+  const running = Object.fromEntries(list.map((a) => [a.packageName, a.running]));
+  assert.deepEqual(running, { [first.packageName]: false, [second.packageName]: true, [background.packageName]: true });
+});
