@@ -371,7 +371,7 @@ class AppLifecycle : public glasshub::Plugin {
         bool running = false;
         if (s) {
           auto it = s->apps.find(pkg);
-          running = it != s->apps.end() && it->second.is_live();
+          running = it != s->apps.end() && it->second.shown_running();
         }
         data.push_back({{"packageName", pkg},
                         {"name", a.value("name", pkg)},

@@ -25,6 +25,9 @@ struct AppEntry {
   bool resurrect_when_phone_returns = false;
   std::vector<glasshub::Reply> waiting;  // REST starts answered when this start ends
 
+  // What GET /api/client/apps calls running: a parked (dormant) app is not.
+  bool shown_running() const noexcept { return is_live() && state != AppState::dormant; }
+
   // Counts as started: a stop has something to stop, the standard-app rule sees it.
   bool is_live() const noexcept {
     return state == AppState::connecting || state == AppState::running ||

@@ -337,3 +337,21 @@ scenario('lifecycle: one standard app at a time; starting another stops it, back
   const running = Object.fromEntries(list.map((a) => [a.packageName, a.running]));
   assert.deepEqual(running, { [first.packageName]: false, [second.packageName]: true, [background.packageName]: true });
 });
+
+scenario('lifecycle: ownership_release parks the app (no resurrection); its later init is accepted', async (s) => {
+  const pkg = 'com.e2e.lc.ownership';
+  const { app, host, conn } = await runningApp(s, { pkg });
+  // What SDK 2.1.29 does when another cloud takes the session over (protocol.md §5.6).
+  conn.send({ type: 'ownership_release', packageName: pkg, sessionId: conn.sessionId, reason: 'switching_clouds' });
+  await sleep(100);
+  await conn.close();
+
+  await sleep(APP_GRACE_MS + QUIET_MS);
+  assert.equal(app.count('session_request'), 1, 'an app released to another cloud was resurrected');
+  assert.equal(app.count('stop_request'), 0);
+  assert.equal(await isRunning(host, pkg), false);
+
+  const again = await app.connectAgain(conn.sessionId);   // "late reconnection" of a dormant app
+  assert.equal(again.ack.sessionId, conn.sessionId);
+  assert.equal(await isRunning(host, pkg), true);
+});
