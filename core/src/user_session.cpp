@@ -3,8 +3,8 @@
 #include "host_api.hpp"
 #include "hub_state.hpp"
 #include "plugin_set.hpp"
-#include <glasshub/core/wire.hpp>
 #include "subscriptions.hpp"
+#include <glasshub/core/wire.hpp>
 
 #include <nlohmann/json.hpp>
 

@@ -1,26 +1,15 @@
 #include <glasshub/core/wire.hpp>
+#include <glasshub/timestamp.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <chrono>
-#include <ctime>
 #include <random>
 
 namespace glasshub::core {
 
-std::string iso_timestamp() {
-  auto now = std::chrono::system_clock::now();
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buf;
-}
+std::string iso_timestamp() { return glasshub::iso_timestamp(); }
 
 namespace {
 void append_base36(std::string& out, uint64_t v, size_t min_width = 1) {

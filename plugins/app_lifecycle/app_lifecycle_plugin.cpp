@@ -7,6 +7,7 @@
 #include "lifecycle_state.hpp"
 
 #include <glasshub/sdk.hpp>
+#include <glasshub/timestamp.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -29,7 +30,7 @@ using nlohmann::json;
 constexpr uint32_t kWebhookTimeoutMs = 10000;  // reference: 10 s per attempt, 2 attempts
 constexpr uint64_t kWebhookRetryDelayMs = 1000;
 
-std::string iso_now() { return lifecycle::iso_timestamp(); }
+std::string iso_now() { return glasshub::iso_timestamp(); }
 
 std::string app_state_change(std::string_view user_id) {
   return json{{"type", "app_state_change"}, {"sessionId", user_id}, {"timestamp", iso_now()}}

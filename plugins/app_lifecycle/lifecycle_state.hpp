@@ -3,10 +3,7 @@
 
 #include <glasshub/sdk.hpp>
 
-#include <chrono>
 #include <cstdint>
-#include <cstdio>
-#include <ctime>
 #include <map>
 #include <string>
 #include <vector>
@@ -40,20 +37,5 @@ struct Users {
   std::map<std::string, AppEntry> apps;  // std::map: references survive inserts
   bool glasses_connected = false;
 };
-
-// ISO-8601 UTC with milliseconds, as the reference's serialized dates.
-inline std::string iso_timestamp() {
-  const auto now = std::chrono::system_clock::now();
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[96];  // room for any int the compiler can imagine (-Wformat-truncation)
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000 + (ms < 0 ? 1000 : 0)));
-  return buf;
-}
 
 }  // namespace lifecycle
