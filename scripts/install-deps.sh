@@ -6,6 +6,7 @@ packages=(
   libboost1.81-dev libboost-url1.81-dev libboost-filesystem1.81-dev
   nlohmann-json3-dev libspdlog-dev libcli11-dev catch2
   libssl-dev libjwt-dev libsqlite3-dev libsqlitecpp-dev
+  liblc3-dev liblc3-tools
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -30,10 +30,9 @@ using nlohmann::json;
 constexpr uint32_t kWebhookTimeoutMs = 10000;  // reference: 10 s per attempt, 2 attempts
 constexpr uint64_t kWebhookRetryDelayMs = 1000;
 
-std::string iso_now() { return glasshub::iso_timestamp(); }
 
 std::string app_state_change(std::string_view user_id) {
-  return json{{"type", "app_state_change"}, {"sessionId", user_id}, {"timestamp", iso_now()}}
+  return json{{"type", "app_state_change"}, {"sessionId", user_id}, {"timestamp", glasshub::iso_timestamp()}}
       .dump();
 }
 
@@ -212,7 +211,7 @@ class AppLifecycle : public glasshub::Plugin {
     const std::string body = json{{"type", "session_request"},
                                   {"sessionId", session_id},
                                   {"userId", u.id()},
-                                  {"timestamp", iso_now()},
+                                  {"timestamp", glasshub::iso_timestamp()},
                                   {"augmentOSWebsocketUrl", public_ws_url_},
                                   {"mentraOSWebsocketUrl", public_ws_url_}}
                                  .dump();
@@ -266,7 +265,7 @@ class AppLifecycle : public glasshub::Plugin {
     answer_waiting(e, false);
     if (was_resurrection)  // the phone learns the app is gone (protocol.md §5.5)
       u.send_to_glasses(json{{"type", "app_stopped"}, {"packageName", pkg},
-                             {"timestamp", iso_now()}}
+                             {"timestamp", glasshub::iso_timestamp()}}
                             .dump());
     u.send_to_glasses(app_state_change(u.id()));
   }
@@ -276,8 +275,14 @@ class AppLifecycle : public glasshub::Plugin {
     AppEntry& e = state(u).apps[pkg];
     e.state = AppState::resurrecting;
     u.release_app(pkg);  // the old socket's subscriptions and session id end here
-    send_stop_request(u, pkg);
-    start(u, pkg, {}, /*resurrection=*/true);
+    // Stop, then start, as the reference does: an app server that gets the stop_request after
+    // the new socket connected would close the new session (same session id).
+    send_stop_request(u, pkg, [this, pkg](User& user) {
+      auto& apps = state(user).apps;
+      auto it = apps.find(pkg);
+      if (it != apps.end() && it->second.state == AppState::resurrecting)
+        start(user, pkg, {}, /*resurrection=*/true);
+    });
   }
 
   // --- stopping ---------------------------------------------------------------------------
@@ -300,7 +305,7 @@ class AppLifecycle : public glasshub::Plugin {
       if (i == a.end() || i->second.state != AppState::stopping) return;  // started again
       i->second.state = AppState::stopped;
       user.send_to_app(pkg, json{{"type", "app_stopped"}, {"reason", "user_disabled"},
-                                 {"timestamp", iso_now()}}
+                                 {"timestamp", glasshub::iso_timestamp()}}
                                 .dump());
       user.release_app(pkg, 1000, "App stopped");
     });
@@ -318,7 +323,7 @@ class AppLifecycle : public glasshub::Plugin {
                                   {"sessionId", std::string(u.id()) + "-" + pkg},
                                   {"userId", u.id()},
                                   {"reason", "user_disabled"},
-                                  {"timestamp", iso_now()}}
+                                  {"timestamp", glasshub::iso_timestamp()}}
                                  .dump();
     Status st = u.http(
         GH_HTTP_POST, webhook_url(public_url), body,
@@ -385,7 +390,7 @@ class AppLifecycle : public glasshub::Plugin {
                         {"hardwareRequirements", a.value("hardwareRequirements", json::array())}});
       }
     }
-    return q.respond(200, json{{"success", true}, {"data", data}, {"timestamp", iso_now()}}.dump());
+    return q.respond(200, json{{"success", true}, {"data", data}, {"timestamp", glasshub::iso_timestamp()}}.dump());
   }
 
   // --- helpers ----------------------------------------------------------------------------

@@ -4,11 +4,14 @@
 //     splicing the frame's own bytes (the host owns subscriptions and the envelope);
 //   - the device state (glasses_connection_state, POST /api/client/device/state), broadcast to
 //     every app as device_state_update, with capabilities_update when the model changes;
+//   - the `default_wearable` user setting (read when a session starts, applied when it changes)
+//     sets the model as if the phone had reported it (§5.1, §9.10);
 //   - each app's ack gets the capabilities, and a full snapshot follows it.
 #include "capabilities.hpp"
 #include "device_state.hpp"
 
 #include <glasshub/sdk.hpp>
+#include <glasshub/timestamp.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -20,19 +23,6 @@ namespace glasshub::device {
 
 namespace {
 
-// ISO-8601 UTC with milliseconds, e.g. 2026-03-19T10:00:00.000Z.
-std::string iso_now() {
-  using namespace std::chrono;
-  const auto ms = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buf;
-}
 
 std::string dump(const JsonValue& j) {
   return j.dump(-1, ' ', false, JsonValue::error_handler_t::replace);
@@ -41,7 +31,7 @@ std::string dump(const JsonValue& j) {
 std::string device_state_frame(const JsonValue& state, bool full_snapshot) {
   return R"({"type":"device_state_update","state":)" + dump(state) +
          R"(,"fullSnapshot":)" + (full_snapshot ? "true" : "false") + R"(,"timestamp":")" +
-         iso_now() + "\"}";
+         glasshub::iso_timestamp() + "\"}";
 }
 
 std::string_view capabilities_or_null(const std::optional<std::string>& model) {
@@ -120,6 +110,23 @@ class DevicePlugin : public Plugin {
     user.send_to_app(package, device_state_frame(user_state<DeviceState>(user).snapshot(), true));
   }
 
+  // §5.1, §9.10: the 2026-03 phone's model is the `default_wearable` user setting. A new session
+  // starts with it (and so counts as connected); a change applies as if the phone reported it.
+  void on_user_session_created(User& user) override {
+    if (!GH_HOST_HAS(api(), user_settings_get)) return;
+    const JsonValue stored = JsonValue::parse(user_settings(user.id()), nullptr, false);
+    if (!stored.is_object()) return;
+    auto it = stored.find("default_wearable");
+    if (it != stored.end() && it->is_string() && !it->get_ref<const std::string&>().empty())
+      apply_wearable(user, *it);
+  }
+
+  void on_user_settings_changed(User& user, std::string_view changed) override {
+    const JsonValue diff = JsonValue::parse(changed, nullptr, false);
+    if (diff.is_object() && diff.contains("default_wearable"))
+      apply_wearable(user, diff["default_wearable"]);  // null (deleted): no model
+  }
+
  private:
   Status relay(const User& user, std::string_view stream, std::string_view raw) const {
     relayed_.add();
@@ -166,8 +173,16 @@ class DevicePlugin : public Plugin {
       return GH_OK;
     }
     apply(req.user(), update.partial);
-    req.respond(200, R"({"success":true,"timestamp":")" + iso_now() + "\"}");
+    req.respond(200, R"({"success":true,"timestamp":")" + glasshub::iso_timestamp() + "\"}");
     return GH_OK;
+  }
+
+  // {"modelName": <default_wearable>} through the REST rules (a model implies connected).
+  void apply_wearable(const User& user, const JsonValue& value) {
+    JsonValue body = JsonValue::object();
+    body["modelName"] = value.is_string() ? value : JsonValue(nullptr);
+    Update update = normalize_update(dump(body));
+    if (update.error.empty()) apply(user, update.partial);
   }
 
   // Merge `partial`, tell every app, and announce the capabilities of a new model.

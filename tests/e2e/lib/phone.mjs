@@ -86,6 +86,14 @@ export class Phone {
     this.ws.send(JSON.stringify(obj));
   }
 
+  // A binary frame (microphone audio, protocol.md §2), sent as is.
+  sendBinary(bytes) {
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) {
+      throw new Error(`${this.label}: cannot send ${bytes.length} binary bytes: socket not open`);
+    }
+    this.ws.send(bytes, { binary: true });
+  }
+
   // The index the next message will get: pass it as `since` to look only at what comes after.
   mark() { return this.messages.length; }
 
