@@ -170,6 +170,7 @@ Config parse_config(const json& doc) {
   read_bool(ws, "websocket", "pongTimeoutEnabled", c.websocket.pong_timeout_enabled);
   read_uint(ws, "websocket", "appPingIntervalMs", c.websocket.app_ping_interval_ms, 100);
   read_uint(ws, "websocket", "maxMessageBytes", c.websocket.max_message_bytes, 1024, 1ull << 30);
+  read_uint(ws, "websocket", "maxJsonDepth", c.websocket.max_json_depth, 8, 4096);
   read_uint(ws, "websocket", "sendQueueMaxBytes", c.websocket.send_queue_max_bytes, 1024, 1ull << 34);
   read_uint(ws, "websocket", "tcpUserTimeoutMs", c.websocket.tcp_user_timeout_ms, 0, 3600000);
 
@@ -289,6 +290,7 @@ json config_to_json(const Config& c) {
         {"pongTimeoutEnabled", c.websocket.pong_timeout_enabled},
         {"appPingIntervalMs", c.websocket.app_ping_interval_ms},
         {"maxMessageBytes", c.websocket.max_message_bytes},
+        {"maxJsonDepth", c.websocket.max_json_depth},
         {"sendQueueMaxBytes", c.websocket.send_queue_max_bytes},
         {"tcpUserTimeoutMs", c.websocket.tcp_user_timeout_ms}}},
       {"session",

@@ -3,6 +3,7 @@
 
 #include "host_api.hpp"
 #include "hub_state.hpp"
+#include "json_depth.hpp"
 #include "subscriptions.hpp"
 #include <glasshub/core/log.hpp>
 #include <glasshub/core/wire.hpp>
@@ -167,9 +168,12 @@ struct Dispatch {
     if (binary) {
       type = GH_BINARY_FRAME_TYPE;
     } else {
-      doc = json::parse(frame, nullptr, false);
       const char* problem = nullptr;
-      if (doc.is_discarded())
+      const bool too_deep = json_nesting_exceeds(frame, hub.config.websocket.max_json_depth);
+      if (!too_deep) doc = json::parse(frame, nullptr, false);
+      if (too_deep)
+        problem = "Message is nested too deeply";  // never handed to the parser
+      else if (doc.is_discarded())
         problem = "Message is not valid JSON";
       else if (!doc.is_object())
         problem = "Message must be a JSON object";
@@ -444,6 +448,8 @@ AppInitResult Hub::app_init(const ConnectionPtr& conn, std::string_view frame) {
     hub.stats.count_rejected("app_" + code);
     return AppRefused{std::move(code), std::move(message), close_code, std::move(reason)};
   };
+  if (json_nesting_exceeds(frame, hub.config.websocket.max_json_depth))
+    return refuse("MALFORMED_MESSAGE", "Message is nested too deeply", 0, {});
   json doc = json::parse(frame, nullptr, false);
   if (doc.is_discarded() || !doc.is_object())
     return refuse("MALFORMED_MESSAGE", "Message is not a JSON object", 0, {});
@@ -799,6 +805,11 @@ bool Hub::serve_http(HttpIn in, HttpReplyFn reply) {
   HubState& hub = *state_;
   auto match = hub.plugins->impl().http_routes.find(in.method, in.path);
   if (!match) return false;
+  // Plugins parse bodies themselves: a body nested past the limit never reaches them.
+  if (json_nesting_exceeds(in.body, hub.config.websocket.max_json_depth)) {
+    reply(json_out(400, {{"success", false}, {"message", "Request body is nested too deeply"}}));
+    return true;
+  }
   auto call = std::make_shared<RouteCall>();
   call->match = std::move(*match);
   const HttpRoute& route = *call->match.route;

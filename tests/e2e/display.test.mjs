@@ -4,10 +4,7 @@
 // SDK's error handler hears that display_event is not supported, its socket stays open and button
 // presses still arrive.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { manifestPath } from './lib/host.mjs';
+import { manifestWith, hostWithManifest } from './lib/manifest.mjs';
 import { scenario } from './lib/scenario.mjs';
 import { repeatUntil } from './lib/util.mjs';
 import { buttonPress, startApp } from './lib/events.mjs';
@@ -22,37 +19,8 @@ const glassesConnected = (modelName = 'Simulated Glasses') => ({
   wifi: { connected: false, ssid: null }, timestamp: new Date().toISOString(),
 });
 
-// A copy of the build's manifest with the display entry changed by `edit`, written into a fresh
-// temp folder (library paths made absolute, since they are relative to the manifest file).
-function manifestWithDisplay(edit) {
-  const original = manifestPath();
-  const manifest = JSON.parse(fs.readFileSync(original, 'utf8'));
-  let found = false;
-  for (const entry of manifest.plugins) {
-    entry.library = path.resolve(path.dirname(original), entry.library);
-    if (entry.name === 'display') {
-      edit(entry);
-      found = true;
-    }
-  }
-  assert.ok(found, `${original} has no display plugin entry`);
-  const dir = fs.mkdtempSync(path.join(process.env.TMPDIR || os.tmpdir(), 'glasshub-e2e-manifest-'));
-  const file = path.join(dir, 'plugin-manifest.json');
-  fs.writeFileSync(file, JSON.stringify(manifest, null, 2));
-  return { file, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
-}
-
-// lib/host.mjs takes the manifest from GLASSHUB_MANIFEST when the process starts.
-async function hostWithManifest(s, options, file) {
-  const previous = process.env.GLASSHUB_MANIFEST;
-  process.env.GLASSHUB_MANIFEST = file;
-  try {
-    return await s.host(options);
-  } finally {
-    if (previous === undefined) delete process.env.GLASSHUB_MANIFEST;
-    else process.env.GLASSHUB_MANIFEST = previous;
-  }
-}
+// A copy of the build's manifest with the display entry changed by `edit`.
+const manifestWithDisplay = (edit) => manifestWith({ display: edit });
 
 scenario('showTextWall reaches the phone as a display_event with view and layout, after the boot screen', async (s) => {
   const app = await s.sdkApp({

@@ -39,6 +39,7 @@ struct Config {
     bool pong_timeout_enabled = false;
     uint32_t app_ping_interval_ms = 10000;
     uint64_t max_message_bytes = 16ull * 1024 * 1024;
+    uint32_t max_json_depth = 64;  // deeper frames and REST bodies are refused before parsing
     uint64_t send_queue_max_bytes = 4ull * 1024 * 1024;
     uint32_t tcp_user_timeout_ms = 10000;  // 0: the kernel's default
   } websocket;
