@@ -97,6 +97,8 @@ int run(const gl::Options& o, const std::string& command) {
   if (o.spawn) {
     gl::SpawnSetup setup;
     setup.binary = o.glasshub_bin;
+    setup.command = o.server_cmd;
+    setup.audio = o.audio_bytes > 0;
     setup.manifest = o.manifest;
     setup.jwt_secret = secret;
     setup.apps = o.apps;
@@ -148,11 +150,20 @@ int run(const gl::Options& o, const std::string& command) {
 
   // Probe until every subscription is seen to be in force, so no event is lost to set-up.
   set_phase(gl::Phase::probe);
-  for (auto& w : workers) w->begin_probe();
-  wait_until([&] { return sum(&gl::Worker::users_probed) >= sum(&gl::Worker::users_ready); }, 10s);
+  if (!o.idle)
+    for (auto& w : workers) w->begin_probe();
+  if (!o.idle)
+    wait_until([&] { return sum(&gl::Worker::users_probed) >= sum(&gl::Worker::users_ready); }, 10s);
   const long probed = sum(&gl::Worker::users_probed);
 
-  if (probed > 0) {
+  if (o.idle) {
+    // Scenario (d): nothing is sent; the window measures what idle connections cost.
+    facts.users_probed = static_cast<int>(sum(&gl::Worker::users_ready));
+    facts.start = sample(server_pid, workers);
+    std::this_thread::sleep_for(std::chrono::duration<double>(o.duration_s));
+    facts.end = sample(server_pid, workers);
+    facts.drained = true;
+  } else if (probed > 0) {
     set_phase(gl::Phase::warmup);
     for (auto& w : workers) {
       const double share = o.rate > 0 ? o.rate * static_cast<double>(w->users_probed()) /
@@ -178,7 +189,7 @@ int run(const gl::Options& o, const std::string& command) {
 
   facts.users_ready = static_cast<int>(sum(&gl::Worker::users_ready));
   facts.users_failed = static_cast<int>(o.users - facts.users_ready);
-  facts.users_probed = static_cast<int>(probed);
+  if (!o.idle) facts.users_probed = static_cast<int>(probed);
   for (auto& w : workers) w->shutdown();
   for (auto& w : workers) w->join();
   for (const auto& w : workers) facts.totals.merge(w->stats());
@@ -195,7 +206,7 @@ int run(const gl::Options& o, const std::string& command) {
   if (host && facts.server_exit_status != 0)
     std::cerr << "glasshub-loadgen: the host exited with status " << *facts.server_exit_status
               << "; its output:\n" << host->output_tail() << "\n";
-  if (probed == 0) {
+  if (o.idle ? facts.users_ready == 0 : probed == 0) {
     std::cerr << "glasshub-loadgen: no user could be set up";
     if (host) std::cerr << "; host output:\n" << host->output_tail();
     std::cerr << "\n";
@@ -214,12 +225,15 @@ int main(int argc, char** argv) {
   app.add_option("--port", o.port, "Port of a running glasshub (not with --spawn)");
   app.add_option("--jwt-secret", o.jwt_secret, "The host's auth.jwtSecret")->capture_default_str();
   app.add_option("--server-pid", o.server_pid, "The host's pid (default: found by its port)");
-  app.add_flag("--spawn", o.spawn, "Start the host ourselves (needs --glasshub)");
+  app.add_flag("--spawn", o.spawn, "Start the host ourselves (needs --glasshub or --server-cmd)");
   app.add_option("--glasshub", o.glasshub_bin, "glasshub binary for --spawn")->check(CLI::ExistingFile);
   app.add_option("--manifest", o.manifest,
                  "Plugin manifest for --spawn (default: keepalive and test_app_starter of the "
                  "binary's build tree)")
       ->check(CLI::ExistingFile);
+  app.add_option("--server-cmd", o.server_cmd,
+                 "--spawn another server (bench/anchors): run as /bin/sh -c 'exec CMD' with PORT=0 "
+                 "and JWT_SECRET; it must print '... listening on HOST:PORT'");
   app.add_option("--server-threads", o.server_threads, "server.threads of the spawned host")
       ->capture_default_str()->check(CLI::Range(1, 64));
   app.add_flag("--pin", o.pin, "--spawn: pin the host to --server-cpu and ourselves to --loadgen-cpu");
@@ -238,6 +252,13 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::Range(1, 100000));
   app.add_option("--payload-bytes", o.payload_bytes, "Padding added to each event")
       ->capture_default_str()->check(CLI::Range(0, 1 << 20));
+  app.add_option("--audio-bytes", o.audio_bytes,
+                 "Send binary audio frames of this size instead of JSON events; apps subscribe "
+                 "to audio_chunk (scenario b)")
+      ->capture_default_str()->check(CLI::Range(0, 1 << 20));
+  app.add_flag("--idle", o.idle,
+               "Set every user up, then send nothing for --duration: RSS per idle connection "
+               "(scenario d)");
   app.add_option("--warmup", o.warmup_s, "Seconds of load before measuring")
       ->capture_default_str()->check(CLI::Range(0.0, 600.0));
   app.add_option("--duration", o.duration_s, "Seconds measured")
@@ -254,8 +275,8 @@ int main(int argc, char** argv) {
   app.add_option("--label", o.label, "A name for this run, copied into the result");
   CLI11_PARSE(app, argc, argv);
 
-  if (o.spawn == o.glasshub_bin.empty()) {
-    std::cerr << "glasshub-loadgen: --spawn and --glasshub go together\n";
+  if (o.spawn != (o.glasshub_bin.empty() != o.server_cmd.empty())) {
+    std::cerr << "glasshub-loadgen: --spawn goes with one of --glasshub or --server-cmd\n";
     return 2;
   }
   if (!o.spawn && o.port == 0) {

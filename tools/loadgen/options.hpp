@@ -17,6 +17,9 @@ struct Options {
   pid_t server_pid = 0;  // 0: found by the listening port
   bool spawn = false;
   std::string glasshub_bin;
+  // --spawn --server-cmd: any other server (the anchors of bench/anchors), run as
+  // `/bin/sh -c "exec CMD"` with PORT=0 and JWT_SECRET set; it prints "... listening on H:P".
+  std::string server_cmd;
   std::string manifest;  // empty with --spawn: keepalive + test_app_starter next to the binary
   int server_threads = 1;
   bool pin = false;  // --spawn: host on server_cpu, ourselves on loadgen_cpu
@@ -35,6 +38,12 @@ struct Options {
   double rate = 1000;
   int window = 8;
   int payload_bytes = 0;  // padding added to every event
+  // Scenario (b): phones send binary frames of this many bytes (audio) instead of JSON events,
+  // and apps subscribe to audio_chunk; the first 17 bytes carry t, user, seq and m.
+  int audio_bytes = 0;
+  // Scenario (d): connect and set up every user, then send nothing for --duration; what counts
+  // is the host's RSS per connection.
+  bool idle = false;
   double warmup_s = 1;
   double duration_s = 5;
   double drain_s = 3;  // after the window: time for the last deliveries to arrive

@@ -43,7 +43,9 @@ std::string fmt(const ordered_json& v, const char* format = "%.2f") {
 ordered_json make_result(const Options& o, const RunFacts& f) {
   const WorkerStats& t = f.totals;
   const double window_s = std::chrono::duration<double>(f.end.at - f.start.at).count();
-  const bool saturation = o.rate <= 0;
+  const bool idle = o.idle;  // scenario (d): nothing sent, only connections and RSS count
+  const bool saturation = !idle && o.rate <= 0;
+  const bool rate_mode = !idle && !saturation;
 
   const double events_per_s = window_s > 0 ? static_cast<double>(t.events_sent_measured) / window_s : 0;
   const double deliveries_per_s =
@@ -85,7 +87,7 @@ ordered_json make_result(const Options& o, const RunFacts& f) {
                       percent(util) + " of the window: the load generator may be the bottleneck (--threads)");
     }
   }
-  if (!saturation && events_per_s < 0.95 * o.rate) {
+  if (rate_mode && events_per_s < 0.95 * o.rate) {
     std::string why = "achieved " + std::to_string(static_cast<long>(events_per_s)) +
                       " events/s, more than 5% below the target " +
                       std::to_string(static_cast<long>(o.rate));
@@ -99,11 +101,11 @@ ordered_json make_result(const Options& o, const RunFacts& f) {
              " events skipped because phone sockets backed up (the host is not reading fast "
              "enough: host-bound)";
     notes.push_back(why);
-  } else if (!saturation && t.pacer_shed > 0) {
+  } else if (rate_mode && t.pacer_shed > 0) {
     notes.push_back("the pacer shed " + std::to_string(t.pacer_shed) +
                     " events while late (rate still within 5% of the target)");
   }
-  if (!saturation && events_per_s > 0 &&
+  if (rate_mode && events_per_s > 0 &&
       deliveries_per_s < 0.95 * events_per_s * static_cast<double>(o.apps))
     notes.push_back("the host delivered " + std::to_string(static_cast<long>(deliveries_per_s)) +
                     "/s of the " + std::to_string(static_cast<long>(events_per_s * o.apps)) +
@@ -149,10 +151,11 @@ ordered_json make_result(const Options& o, const RunFacts& f) {
   r["tool"] = "glasshub-loadgen";
   r["label"] = o.label;
   r["command"] = f.command;
-  r["config"] = {{"users", o.users}, {"apps", o.apps}, {"mode", saturation ? "saturation" : "rate"},
+  r["config"] = {{"users", o.users}, {"apps", o.apps}, {"mode", idle ? "idle" : saturation ? "saturation" : "rate"},
                  {"rate", o.rate}, {"window", o.window}, {"warmup_s", o.warmup_s},
                  {"duration_s", o.duration_s}, {"threads", o.threads},
-                 {"payload_bytes", o.payload_bytes}, {"spawn", o.spawn}, {"pin", o.pin},
+                 {"payload_bytes", o.payload_bytes}, {"audio_bytes", o.audio_bytes},
+                 {"spawn", o.spawn}, {"pin", o.pin},
                  {"server_threads", f.server_threads > 0 ? ordered_json(f.server_threads) : ordered_json(nullptr)}};
   r["connections"] = {{"attempted", f.connections_attempted},
                       {"established", f.connections_established},
@@ -163,7 +166,7 @@ ordered_json make_result(const Options& o, const RunFacts& f) {
   r["events"] = {{"sent_total", t.events_sent},
                  {"sent_window", t.events_sent_measured},
                  {"per_s", round_to(events_per_s, 0.1)},
-                 {"target_per_s", saturation ? ordered_json(nullptr) : ordered_json(o.rate)}};
+                 {"target_per_s", rate_mode ? ordered_json(o.rate) : ordered_json(nullptr)}};
   r["deliveries"] = {{"expected", t.deliveries_expected}, {"received", t.deliveries_received},
                      {"lost", lost}, {"duplicated", t.duplicates}, {"reordered", t.reordered},
                      {"misrouted", t.misrouted}, {"malformed", t.malformed},
@@ -213,8 +216,9 @@ void print_table(std::ostream& out, const ordered_json& r) {
     out << buf << value << "\n";
   };
   out << "glasshub-loadgen: " << fmt(c["users"]) << " users x " << fmt(c["apps"]) << " apps, "
-      << (c["mode"] == "rate" ? fmt(c["rate"], "%.0f") + " events/s"
-                              : "saturation (window " + fmt(c["window"]) + " per user)")
+      << (c["mode"] == "rate"   ? fmt(c["rate"], "%.0f") + " events/s"
+          : c["mode"] == "idle" ? std::string("idle")
+                                : "saturation (window " + fmt(c["window"]) + " per user)")
       << ", " << fmt(r["window_s"], "%.3f") << " s measured\n";
   const auto& cn = r["connections"];
   row("connections", fmt(cn["established"]) + " / " + fmt(cn["attempted"]) + " (users ready " +

@@ -62,6 +62,7 @@ nlohmann::json host_config(const SpawnSetup& setup) {
                     {"name", "bench app " + std::to_string(i)},
                     {"publicUrl", "http://127.0.0.1:1"},
                     {"apiKey", setup.api_key_prefix + std::to_string(i)}});
+    if (setup.audio) apps.back()["permissions"] = {"MICROPHONE"};
   }
   return {{"server", {{"host", "127.0.0.1"}, {"port", 0}, {"threads", setup.threads},
                       {"drainTimeoutMs", 2000}}},
@@ -71,18 +72,20 @@ nlohmann::json host_config(const SpawnSetup& setup) {
           {"apps", apps}};
 }
 
-// keepalive from <build>/plugins, test_app_starter from <build>/test-plugins.
-nlohmann::json default_manifest(const fs::path& binary) {
+// keepalive (and audio) from <build>/plugins, test_app_starter from <build>/test-plugins.
+nlohmann::json default_manifest(const fs::path& binary, bool audio) {
   const fs::path build = fs::absolute(binary).parent_path().parent_path();
-  const fs::path keepalive = build / "plugins" / "libglasshub_keepalive.so";
-  const fs::path starter = build / "test-plugins" / "libtest_app_starter.so";
-  for (const auto& lib : {keepalive, starter}) {
+  std::vector<std::pair<std::string, fs::path>> libs = {
+      {"keepalive", build / "plugins" / "libglasshub_keepalive.so"},
+      {"test_app_starter", build / "test-plugins" / "libtest_app_starter.so"}};
+  if (audio) libs.emplace_back("audio", build / "plugins" / "libglasshub_audio.so");
+  nlohmann::json plugins = nlohmann::json::array();
+  for (const auto& [name, lib] : libs) {
     if (!fs::exists(lib))
       throw std::runtime_error("no " + lib.string() + ": build it, or pass --manifest");
+    plugins.push_back({{"name", name}, {"library", lib.string()}});
   }
-  return {{"plugins",
-           {{{"name", "keepalive"}, {"library", keepalive.string()}},
-            {{"name", "test_app_starter"}, {"library", starter.string()}}}}};
+  return {{"plugins", plugins}};
 }
 
 int decode_status(int status) {
@@ -101,21 +104,28 @@ SpawnedHost::SpawnedHost(const SpawnSetup& setup) : keep_dir_(setup.keep_dir) {
   dir_ = pattern;
 
   const fs::path config = dir_ / "config.json", out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
-  write_text(config, host_config(setup).dump(2));
-  fs::path manifest = setup.manifest;
-  if (manifest.empty()) {
-    manifest = dir_ / "plugin-manifest.json";
-    write_text(manifest, default_manifest(setup.binary).dump(2));
-  }
-
-  // Everything the child needs is prepared before fork: after it, only async-signal-safe calls.
-  std::vector<std::string> args = {setup.binary.string(), "--config", config.string(),
-                                   "--manifest", manifest.string()};
+  std::vector<std::string> args;
   std::vector<std::string> env;
   for (char** e = environ; e && *e; ++e) {
     const std::string_view entry(*e);
-    if (!overrides_config(entry.substr(0, entry.find('=')))) env.emplace_back(entry);
+    if (!overrides_config(entry.substr(0, entry.find('='))) && !entry.starts_with("JWT_SECRET="))
+      env.emplace_back(entry);
   }
+  if (setup.command.empty()) {
+    write_text(config, host_config(setup).dump(2));
+    fs::path manifest = setup.manifest;
+    if (manifest.empty()) {
+      manifest = dir_ / "plugin-manifest.json";
+      write_text(manifest, default_manifest(setup.binary, setup.audio).dump(2));
+    }
+    args = {setup.binary.string(), "--config", config.string(), "--manifest", manifest.string()};
+  } else {
+    args = {"/bin/sh", "-c", "exec " + setup.command};  // exec: the pid we measure is the server's
+    env.emplace_back("PORT=0");
+    env.emplace_back("JWT_SECRET=" + setup.jwt_secret);
+  }
+
+  // Everything the child needs is prepared before fork: after it, only async-signal-safe calls.
   std::vector<char*> c_args, c_env;
   for (auto& a : args) c_args.push_back(a.data());
   c_args.push_back(nullptr);
@@ -148,7 +158,8 @@ SpawnedHost::SpawnedHost(const SpawnSetup& setup) : keep_dir_(setup.keep_dir) {
   }
 
   // A first start under sanitizers or on a loaded machine can take seconds.
-  static const std::regex listening(R"(glasshub listening on (\S+):(\d+))");
+  static const std::regex listening(R"(listening on (\S+):(\d+))");
+  const std::string who = setup.command.empty() ? "glasshub" : "the server";
   const auto deadline = Clock::now() + 20s;
   std::smatch m;
   while (true) {
@@ -159,12 +170,12 @@ SpawnedHost::SpawnedHost(const SpawnSetup& setup) : keep_dir_(setup.keep_dir) {
     }
     if (auto st = poll()) {
       const std::string tail = output_tail();
-      throw std::runtime_error("glasshub exited with status " + std::to_string(*st) +
+      throw std::runtime_error(who + " exited with status " + std::to_string(*st) +
                                " before listening:\n" + tail);
     }
     if (Clock::now() >= deadline) {
       stop(1s);
-      throw std::runtime_error("glasshub did not print 'glasshub listening on' within 20 s:\n" +
+      throw std::runtime_error(who + " did not print '... listening on H:P' within 20 s:\n" +
                                output_tail());
     }
     std::this_thread::sleep_for(5ms);

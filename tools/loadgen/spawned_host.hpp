@@ -1,5 +1,7 @@
 // A glasshub we start ourselves (--spawn): config written to a temp folder, optionally pinned to
 // one CPU, port read from its "glasshub listening on host:PORT" line, stopped with SIGTERM.
+// Or any other server (--server-cmd, the anchors of bench/anchors): `/bin/sh -c "exec CMD"`
+// with PORT=0 and JWT_SECRET in its environment, port read from its "... listening on H:P" line.
 #pragma once
 
 #include <sys/types.h>
@@ -14,6 +16,8 @@ namespace glasshub::loadgen {
 
 struct SpawnSetup {
   std::filesystem::path binary;
+  std::string command;  // non-empty: run this instead of `binary` (no config, no manifest)
+  bool audio = false;   // glasshub: load the audio plugin, give the apps MICROPHONE
   std::filesystem::path manifest;  // empty: keepalive + test_app_starter of the binary's build
   std::string jwt_secret;
   int apps = 1;

@@ -48,6 +48,33 @@ void append_int(std::string& out, int64_t value) {
   out.append(buf, end);
 }
 
+// Audio frames (--audio-bytes) carry what a JSON event carries, little-endian, in front:
+// t (8 bytes, steady-clock ns), user (4), seq (4, -1 for a probe), m (1); the rest is zeros.
+constexpr std::size_t kAudioHeader = 17;
+
+template <class T>
+void put_le(std::string& out, std::size_t at, T value) {
+  for (std::size_t i = 0; i < sizeof(T); ++i)
+    out[at + i] = static_cast<char>((static_cast<uint64_t>(value) >> (8 * i)) & 0xff);
+}
+
+template <class T>
+T get_le(std::string_view in, std::size_t at) {
+  uint64_t v = 0;
+  for (std::size_t i = 0; i < sizeof(T); ++i)
+    v |= static_cast<uint64_t>(static_cast<unsigned char>(in[at + i])) << (8 * i);
+  return static_cast<T>(v);
+}
+
+std::string audio_frame(std::size_t bytes, uint64_t t, int32_t user, int32_t seq, bool measured) {
+  std::string out(std::max(bytes, kAudioHeader), '\0');
+  put_le<uint64_t>(out, 0, t);
+  put_le<uint32_t>(out, 8, static_cast<uint32_t>(user));
+  put_le<uint32_t>(out, 12, static_cast<uint32_t>(seq));
+  out[16] = measured ? 1 : 0;
+  return out;
+}
+
 std::string type_of(const nlohmann::json& doc) {
   if (!doc.is_object()) return {};
   const auto it = doc.find("type");
@@ -168,9 +195,18 @@ void Worker::on_failed(WsClient& client, std::string_view stage, std::string mes
   user_failed(u, who + " " + std::string(stage) + ": " + message);
 }
 
-void Worker::on_message(WsClient& client, std::string_view text) {
+const std::string& Worker::stream() const noexcept {
+  static const std::string audio = "audio_chunk";
+  return options_.audio_bytes > 0 ? audio : options_.stream;
+}
+
+void Worker::on_message(WsClient& client, std::string_view text, bool binary) {
   User& u = *users_[static_cast<std::size_t>(client.user())];
-  if (client.app() < 0) return phone_message(u, text);
+  if (client.app() < 0) {
+    if (!binary) phone_message(u, text);
+    return;
+  }
+  if (binary) return audio_delivery(u, client.app(), text);
   app_message(u, client.app(), text);
 }
 
@@ -209,7 +245,7 @@ void Worker::app_message(User& u, int app, std::string_view text) {
     a.client->send(nlohmann::json{{"type", "subscription_update"},
                                   {"packageName", a.package},
                                   {"sessionId", a.session_id},
-                                  {"subscriptions", {options_.stream}}}
+                                  {"subscriptions", {stream()}}}
                        .dump());
     a.subscribed = true;
     if (++u.apps_subscribed == static_cast<int>(u.apps.size()) && !u.failed) {
@@ -235,16 +271,24 @@ void Worker::probe_tick() {
   for (auto& u : users_) {
     if (!u->ready || u->probed || u->failed) continue;
     waiting = true;
-    std::string probe = R"({"type":")" + options_.stream + R"(","u":)";
-    append_int(probe, u->index);
-    probe += R"(,"seq":-1,"t":0,"m":0})";
-    u->phone->send(std::move(probe));
+    send_probe(*u);
   }
   if (!waiting) return;
   probe_timer_.expires_after(kProbeInterval);
   probe_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) probe_tick();
   });
+}
+
+void Worker::send_probe(User& u) {
+  if (options_.audio_bytes > 0)
+    return u.phone->send(audio_frame(static_cast<std::size_t>(options_.audio_bytes), 0, u.index, -1,
+                                     false),
+                         true);
+  std::string probe = R"({"type":")" + options_.stream + R"(","u":)";
+  append_int(probe, u.index);
+  probe += R"(,"seq":-1,"t":0,"m":0})";
+  u.phone->send(std::move(probe));
 }
 
 // --- load ---------------------------------------------------------------------------------------
@@ -312,7 +356,12 @@ void Worker::pump(User& u) {
 void Worker::send_event(User& u) {
   const int64_t seq = static_cast<int64_t>(u.sent++);
   const bool measured = phase() == Phase::measure;
-  event_.clear();
+  if (options_.audio_bytes > 0) {
+    u.phone->send(audio_frame(static_cast<std::size_t>(options_.audio_bytes), now_ns(), u.index,
+                              static_cast<int32_t>(seq), measured),
+                  true);
+  } else {
+    event_.clear();
   event_ += R"({"type":")";
   event_ += options_.stream;
   event_ += R"(","u":)";
@@ -329,6 +378,7 @@ void Worker::send_event(User& u) {
   }
   event_ += '}';
   u.phone->send(event_);
+  }
   ++stats_.events_sent;
   if (measured) ++stats_.events_sent_measured;
   const auto apps = static_cast<uint64_t>(u.apps_probed);
@@ -349,12 +399,29 @@ void Worker::delivery(User& u, int app, std::string_view text) {
     ++stats_.malformed;
     return;
   }
-  if (*user != u.index) {
+  record(u, app, *user, *seq, *sent_at, *measured != 0, now);
+}
+
+void Worker::audio_delivery(User& u, int app, std::string_view bytes) {
+  const uint64_t now = now_ns();
+  if (bytes.size() < kAudioHeader) {
+    ++stats_.malformed;
+    return;
+  }
+  const auto sent_at = get_le<uint64_t>(bytes, 0);
+  const auto user = static_cast<int32_t>(get_le<uint32_t>(bytes, 8));
+  const auto seq = static_cast<int32_t>(get_le<uint32_t>(bytes, 12));
+  record(u, app, user, seq, static_cast<int64_t>(sent_at), bytes[16] != 0, now);
+}
+
+void Worker::record(User& u, int app, int64_t user, int64_t seq, int64_t sent_at, bool measured,
+                    uint64_t now) {
+  if (user != u.index) {
     ++stats_.misrouted;
     return;
   }
   AppTrack& a = u.apps[static_cast<std::size_t>(app)];
-  if (*seq < 0) {  // a probe
+  if (seq < 0) {  // a probe
     if (a.probed) return;
     a.probed = true;
     if (++u.apps_probed == static_cast<int>(u.apps.size())) {
@@ -364,12 +431,12 @@ void Worker::delivery(User& u, int app, std::string_view text) {
     }
     return;
   }
-  if (static_cast<uint64_t>(*seq) >= u.sent) {
+  if (static_cast<uint64_t>(seq) >= u.sent) {
     ++stats_.malformed;  // a seq we never sent
     return;
   }
-  const auto word = static_cast<std::size_t>(*seq / 64);
-  const uint64_t bit = uint64_t{1} << (*seq % 64);
+  const auto word = static_cast<std::size_t>(seq / 64);
+  const uint64_t bit = uint64_t{1} << (seq % 64);
   if (a.seen.size() <= word) a.seen.resize(word + 1);
   if (a.seen[word] & bit) {
     ++stats_.duplicates;
@@ -377,11 +444,11 @@ void Worker::delivery(User& u, int app, std::string_view text) {
   }
   a.seen[word] |= bit;
   ++stats_.deliveries_received;
-  if (*seq < a.max_seq)
+  if (seq < a.max_seq)
     ++stats_.reordered;
   else
-    a.max_seq = *seq;
-  if (*measured) stats_.latency_ns.record(now - static_cast<uint64_t>(*sent_at));
+    a.max_seq = seq;
+  if (measured) stats_.latency_ns.record(now - static_cast<uint64_t>(sent_at));
   if (phase() == Phase::measure) ++stats_.deliveries_in_window;
   if (u.outstanding > 0) --u.outstanding;
   publish_progress();

@@ -109,7 +109,7 @@ class Worker final : public WsClientListener {
   };
 
   void on_open(WsClient& client) override;
-  void on_message(WsClient& client, std::string_view text) override;
+  void on_message(WsClient& client, std::string_view text, bool binary) override;
   void on_failed(WsClient& client, std::string_view stage, std::string message) override;
 
   void setup_next_users();
@@ -117,6 +117,13 @@ class Worker final : public WsClientListener {
   void phone_message(User& u, std::string_view text);
   void app_message(User& u, int app, std::string_view text);
   void delivery(User& u, int app, std::string_view text);
+  void audio_delivery(User& u, int app, std::string_view bytes);
+  // One delivery (text or audio) checked against what was sent; `now` is its arrival.
+  void record(User& u, int app, int64_t user, int64_t seq, int64_t sent_at, bool measured,
+              uint64_t now);
+  void send_probe(User& u);
+  // The stream every app subscribes to: audio_chunk with --audio-bytes, else --stream.
+  const std::string& stream() const noexcept;
   void probe_tick();
   void pace_tick();
   void send_event(User& u);

@@ -52,29 +52,30 @@ void WsClient::on_read(const beast::error_code& ec, std::size_t) {
   if (ec) return fail("read", ec);
   if (done_) return;
   const auto data = buffer_.data();
-  listener_.on_message(*this, std::string_view(static_cast<const char*>(data.data()), data.size()));
+  listener_.on_message(*this, std::string_view(static_cast<const char*>(data.data()), data.size()),
+                       ws_.got_binary());
   buffer_.consume(buffer_.size());
   if (!done_) do_read();
 }
 
-void WsClient::send(std::string text) {
+void WsClient::send(std::string text, bool binary) {
   if (done_ || !open_) return;
   queued_bytes_ += text.size();
-  queue_.push_back(std::move(text));
+  queue_.push_back({std::move(text), binary});
   if (!writing_) do_write();
 }
 
 void WsClient::do_write() {
   writing_ = true;
-  ws_.text(true);
-  ws_.async_write(asio::buffer(queue_.front()),
+  ws_.binary(queue_.front().binary);
+  ws_.async_write(asio::buffer(queue_.front().bytes),
                   beast::bind_front_handler(&WsClient::on_write, shared_from_this()));
 }
 
 void WsClient::on_write(const beast::error_code& ec, std::size_t) {
   writing_ = false;
   if (ec) return fail("write", ec);
-  queued_bytes_ -= queue_.front().size();
+  queued_bytes_ -= queue_.front().bytes.size();
   queue_.pop_front();
   if (!done_ && !queue_.empty()) do_write();
 }

@@ -1,6 +1,6 @@
 // One asynchronous WebSocket client (a phone or an app) on its worker's single-threaded
 // io_context: connect, upgrade, a read loop, a queue of outgoing text frames with one write in
-// flight. What the messages mean is the listener's business (worker.cpp).
+// flight (text or binary). What the messages mean is the listener's business (worker.cpp).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -24,7 +24,8 @@ class WsClientListener {
  public:
   virtual ~WsClientListener() = default;
   virtual void on_open(WsClient& client) = 0;
-  virtual void on_message(WsClient& client, std::string_view text) = 0;
+  // `binary`: a binary frame (audio), else text.
+  virtual void on_message(WsClient& client, std::string_view text, bool binary) = 0;
   // The connection failed or ended; `stage` is connect, upgrade, read or write.
   virtual void on_failed(WsClient& client, std::string_view stage, std::string message) = 0;
 };
@@ -36,7 +37,7 @@ class WsClient : public std::enable_shared_from_this<WsClient> {
 
   // Connect to `endpoint` and upgrade `target`; on_open follows, or on_failed.
   void open(const boost::asio::ip::tcp::endpoint& endpoint, const std::string& target);
-  void send(std::string text);
+  void send(std::string text, bool binary = false);
   // Drop the connection at once (no close handshake); no callback follows.
   void close();
 
@@ -62,7 +63,11 @@ class WsClient : public std::enable_shared_from_this<WsClient> {
   const int app_;
   std::string host_;
   std::string target_;
-  std::deque<std::string> queue_;  // the front is being written whenever writing_
+  struct Outgoing {
+    std::string bytes;
+    bool binary = false;
+  };
+  std::deque<Outgoing> queue_;  // the front is being written whenever writing_
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
   bool open_ = false;
