@@ -125,7 +125,7 @@ def main():
             idle = r["config"]["mode"] == "idle"
             load1 = r["machine"]["load_1m_at_start"]
             if load1 is not None and load1 >= 1.0:
-                notes = f"load {load1:.2f} at start; " + notes
+                notes = f"load {load1:.2f} at start" + ("; " + notes if notes else "")
             out.append(
                 f"| {title} | {name} | {r['connections']['established']}/{r['connections']['attempted']} "
                 f"| {'—' if idle else num(metric(r, 'rate'))} "
