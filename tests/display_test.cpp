@@ -436,6 +436,7 @@ TEST_CASE("Boot screen: an app's displays wait for the 1.5 s boot window, the la
   CHECK(metric(host, "boot_queued_total") == "2");
 
   SECTION("a display still valid when another app boots comes back after the clear") {
+    std::this_thread::sleep_for(350ms);  // out of the throttle window: shown, not parked
     app.send_json(display_event(kAppPackage, "long", {{"durationMs", 10000}}));
     CHECK(text_of(expect_display(phone).message) == "long");
     phone.send_json({{"type", "start_app"}, {"packageName", kBg}});
