@@ -204,7 +204,19 @@ void ws_connection::enqueue(core::Frame frame, gh_frame_kind kind) {
   if (queue_.size() == 1) do_write();
 }
 
+// Several frames waiting (a burst, or a slow reader): cork the socket, so each frame's write only
+// copies into the socket and the kernel sends them as full segments when the queue drains (one
+// loopback transmit and one wake-up of the reader instead of one per frame). Beast writes one
+// message per async_write, so this is where batching can happen without bypassing its framing.
+void ws_connection::set_cork(bool on) noexcept {
+  const int value = on ? 1 : 0;
+  ::setsockopt(beast::get_lowest_layer(ws_).socket().native_handle(), IPPROTO_TCP, TCP_CORK,
+               &value, sizeof value);
+  corked_ = on;
+}
+
 void ws_connection::do_write() {
+  if (!corked_ && queue_.size() > 1) set_cork(true);
   const outgoing& out = queue_.front();
   ws_.text(out.kind == GH_FRAME_TEXT);
   ws_.async_write(net::buffer(*out.frame),
@@ -222,6 +234,7 @@ void ws_connection::on_write(beast::error_code ec, std::size_t) {
     return;
   }
   if (!queue_.empty()) return do_write();
+  if (corked_) set_cork(false);  // drained: push what the kernel holds
   if (pending_close_) send_close();
 }
 

@@ -60,6 +60,7 @@ class ws_connection final : public core::Connection,
   void do_write();
   void on_write(beast::error_code ec, std::size_t bytes);
   void send_close();
+  void set_cork(bool on) noexcept;
   void release(const outgoing& out) noexcept;
   template <class Call>
   void guarded(Call&& call);
@@ -76,6 +77,7 @@ class ws_connection final : public core::Connection,
   std::optional<websocket::close_reason> pending_close_;  // sent once queue_ has drained
   bool open_ = false;
   bool close_sent_ = false;
+  bool corked_ = false;  // TCP_CORK set while more than one frame was queued
 
   // Read by send()/close() on any thread.
   std::atomic<bool> closing_{false};
