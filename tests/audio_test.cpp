@@ -45,13 +45,6 @@ HostSetup audio_host(const json& audio_config = kTestTimings) {
   return setup;
 }
 
-WsClient ready_app(const TestHost& host, const std::string& sid,
-                   const std::string& package = kAppPackage, const std::string& key = kAppKey) {
-  auto app = connect_app(host.port(), sid, package, key);
-  sync_app(app);
-  return app;
-}
-
 // The next binary frame (text frames skipped), or nullopt.
 std::optional<std::string> read_binary(WsClient& ws, milliseconds timeout = 2s) {
   const auto deadline = Clock::now() + timeout;
@@ -62,13 +55,6 @@ std::optional<std::string> read_binary(WsClient& ws, milliseconds timeout = 2s) 
     if (!frame) return std::nullopt;
     if (frame->binary) return frame->data;
   }
-}
-
-std::vector<json> of_type(const std::vector<json>& messages, const std::string& type) {
-  std::vector<json> out;
-  for (const auto& m : messages)
-    if (m.value("type", "") == type) out.push_back(m);
-  return out;
 }
 
 std::vector<json> binaries(const std::vector<json>& messages) {
@@ -88,11 +74,6 @@ std::string random_bytes(size_t n, uint32_t seed) {
 HttpResponse configure(const TestHost& host, const std::string& body,
                        const std::string& user = kUser) {
   return http_post(host.port(), kConfigurePath, body, {bearer(host.token_for(user))});
-}
-
-bool is_iso_ms(const json& v) {
-  static const std::regex iso(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)");
-  return v.is_string() && std::regex_match(v.get<std::string>(), iso);
 }
 
 // The next microphone_state_change the phone gets (pings skipped), with when it arrived.

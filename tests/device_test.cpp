@@ -50,27 +50,6 @@ HostSetup device_host() {
   return setup;
 }
 
-bool is_iso_ms(const json& v) {
-  static const std::regex iso(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)");
-  return v.is_string() && std::regex_match(v.get<std::string>(), iso);
-}
-
-std::vector<json> of_type(const std::vector<json>& messages, const std::string& type) {
-  std::vector<json> out;
-  for (const auto& m : messages)
-    if (m.value("type", "") == type) out.push_back(m);
-  return out;
-}
-
-// An app connected, acknowledged, and with nothing left to read.
-WsClient ready_app(const TestHost& host, const std::string& sid,
-                   const std::string& package = kAppPackage,
-                   const std::string& key = kAppKey) {
-  auto app = connect_app(host.port(), sid, package, key);
-  sync_app(app);
-  return app;
-}
-
 // Everything `app` got because of what the phone sent so far.
 std::vector<json> heard(WsClient& phone, WsClient& app) {
   sync_phone(phone);

@@ -40,18 +40,6 @@ HostSetup settings_host(const json& config = json::object()) {
   return setup;
 }
 
-bool is_iso_ms(const json& v) {
-  static const std::regex iso(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)");
-  return v.is_string() && std::regex_match(v.get<std::string>(), iso);
-}
-
-std::vector<json> of_type(const std::vector<json>& messages, const std::string& type) {
-  std::vector<json> out;
-  for (const auto& m : messages)
-    if (m.value("type", "") == type) out.push_back(m);
-  return out;
-}
-
 Headers auth(const TestHost& host, const std::string& user = kUser) {
   return {bearer(host.token_for(user))};
 }

@@ -33,34 +33,30 @@ UserSession* live(gh_user* user) noexcept {
 
 // --- registration ---------------------------------------------------------------------------
 
-gh_status register_handler(gh_registrar* reg, gh_endpoint ep, gh_str type,
-                           gh_plugin_on_message_fn fn, void* state) {
+// One (endpoint, type) claim or observation of the registering plugin; each at most once.
+gh_status add_handler(gh_registrar* reg, gh_endpoint ep, gh_str type, gh_plugin_on_message_fn fn,
+                      void* state, bool observer) {
   if (!reg || !reg->open) return GH_ERR_WRONG_STATE;
   if (!fn || type.len == 0 || !type.ptr || (ep != GH_ENDPOINT_GLASSES && ep != GH_ENDPOINT_APP))
     return GH_ERR_INVALID_ARGUMENT;
   auto& hs = reg->plugin->handlers;
   std::string t(sv(type));
   if (std::any_of(hs.begin(), hs.end(), [&](const auto& h) {
-        return h.endpoint == ep && h.type == t && !h.observer;
+        return h.endpoint == ep && h.type == t && h.observer == observer;
       }))
     return GH_ERR_INVALID_ARGUMENT;
-  hs.push_back({ep, std::move(t), fn, state, true, false});
+  hs.push_back({ep, std::move(t), fn, state, true, observer});
   return GH_OK;
+}
+
+gh_status register_handler(gh_registrar* reg, gh_endpoint ep, gh_str type,
+                           gh_plugin_on_message_fn fn, void* state) {
+  return add_handler(reg, ep, type, fn, state, false);
 }
 
 gh_status register_observer(gh_registrar* reg, gh_endpoint ep, gh_str type,
                             gh_plugin_on_message_fn fn, void* state) {
-  if (!reg || !reg->open) return GH_ERR_WRONG_STATE;
-  if (!fn || type.len == 0 || !type.ptr || (ep != GH_ENDPOINT_GLASSES && ep != GH_ENDPOINT_APP))
-    return GH_ERR_INVALID_ARGUMENT;
-  auto& hs = reg->plugin->handlers;
-  std::string t(sv(type));
-  if (std::any_of(hs.begin(), hs.end(), [&](const auto& h) {
-        return h.endpoint == ep && h.type == t && h.observer;
-      }))
-    return GH_ERR_INVALID_ARGUMENT;
-  hs.push_back({ep, std::move(t), fn, state, true, true});
-  return GH_OK;
+  return add_handler(reg, ep, type, fn, state, true);
 }
 
 gh_status register_hooks(gh_registrar* reg, const gh_lifecycle_hooks* hooks, void* state) {

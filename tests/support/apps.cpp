@@ -1,5 +1,6 @@
 #include "support/apps.hpp"
 
+#include <regex>
 #include <stdexcept>
 
 namespace glasshub::test {
@@ -80,6 +81,26 @@ WsClient connect_app(uint16_t port, const std::string& session_id, const std::st
                              (ack ? ack->dump() : std::string("nothing")));
   app.read_until_type("device_state_update");
   return app;
+}
+
+WsClient ready_app(const TestHost& host, const std::string& session_id,
+                   const std::string& package, const std::string& api_key) {
+  auto app = connect_app(host.port(), session_id, package, api_key);
+  sync_app(app);
+  return app;
+}
+
+std::vector<nlohmann::json> of_type(const std::vector<nlohmann::json>& messages,
+                                    const std::string& type) {
+  std::vector<nlohmann::json> out;
+  for (const auto& m : messages)
+    if (m.value("type", "") == type) out.push_back(m);
+  return out;
+}
+
+bool is_iso_ms(const nlohmann::json& v) {
+  static const std::regex iso(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)");
+  return v.is_string() && std::regex_match(v.get<std::string>(), iso);
 }
 
 std::string subscription_update(const std::string& session_id,

@@ -39,6 +39,17 @@ WsClient connect_app(uint16_t port, const std::string& session_id,
                      const std::string& package = kAppPackage,
                      const std::string& api_key = kAppKey);
 
+// connect_app, then read everything the host sent it so far (ack, device snapshot, ...).
+WsClient ready_app(const TestHost& host, const std::string& session_id,
+                   const std::string& package = kAppPackage, const std::string& api_key = kAppKey);
+
+// The messages of `type` among `messages`, in order.
+std::vector<nlohmann::json> of_type(const std::vector<nlohmann::json>& messages,
+                                    const std::string& type);
+
+// An ISO-8601 UTC timestamp with milliseconds, as the wire carries them.
+bool is_iso_ms(const nlohmann::json& v);
+
 // Sends a subscription_update (full replace) and waits until the host has applied it.
 void subscribe(WsClient& app, const std::string& session_id,
                const std::vector<std::string>& streams, const std::string& package = kAppPackage);
