@@ -27,13 +27,12 @@ bool is_init(std::string_view frame) {
 
 void app_endpoint::upgrade(core::Hub& hub, beast::tcp_stream& stream, const http_request& req) {
   const auto& config = hub.config();
-  // SDK 2.1.29 must only get protocol pings. Beast pings after half the idle time and drops the
-  // socket after all of it, so idle = 2 x interval pings every interval, then waits as long.
+  // SDK 2.1.29 must only get protocol pings: one after an interval of silence, and the socket
+  // is dropped when another interval passes without a byte.
   const std::chrono::milliseconds ping_interval(config.websocket.app_ping_interval_ms);
-  websocket::stream_base::timeout timeout{std::chrono::seconds(30), 2 * ping_interval, true};
   auto handler = std::make_unique<app_endpoint>(hub, stream.get_executor());
   std::make_shared<ws_connection>(stream.release_socket(), std::move(handler), config.websocket,
-                                  timeout)
+                                  ping_interval)
       ->run(req);
 }
 
@@ -45,7 +44,7 @@ void app_endpoint::on_open(const core::ConnectionPtr& conn) {
   // `conn` owns this endpoint, so holding it keeps `this` alive until the wait ends.
   init_timer_.async_wait([this, conn](beast::error_code ec) {
     if (ec || session_) return;
-    conn->close(websocket::close_code::policy_error, "Connection initialization timeout");
+    conn->close(ws::close_code::policy_error, "Connection initialization timeout");
   });
 }
 

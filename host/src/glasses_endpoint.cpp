@@ -38,12 +38,11 @@ std::optional<http_response> glasses_endpoint::upgrade(core::Hub& hub, beast::tc
                                       {"timestamp", core::iso_timestamp()}};
     return make_response(req, http::status::unauthorized, "application/json", body.dump());
   }
-  // No WebSocket idle timeout: the heartbeat keeps the socket busy and the phone checks liveness.
-  websocket::stream_base::timeout timeout{std::chrono::seconds(30),
-                                          websocket::stream_base::none(), false};
+  // No protocol-level keepalive: the phone's socket API cannot see pings; the JSON heartbeat
+  // below keeps the socket busy and checks liveness.
   auto handler = std::make_unique<glasses_endpoint>(hub, auth.user_id, stream.get_executor());
   std::make_shared<ws_connection>(stream.release_socket(), std::move(handler),
-                                  hub.config().websocket, timeout)
+                                  hub.config().websocket, std::chrono::milliseconds(0))
       ->run(req);
   return std::nullopt;
 }

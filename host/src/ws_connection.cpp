@@ -1,15 +1,15 @@
 #include "ws_connection.hpp"
 
-#include <boost/asio/post.hpp>
 #include <glasshub/core/log.hpp>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
-#include <algorithm>
-#include <chrono>
-#include <mutex>
+#include <cstring>
 #include <unordered_map>
 #include <vector>
 
@@ -26,35 +26,48 @@ std::optional<std::pair<uint16_t, std::string>> shutting_down;  // set by close_
 
 // A peer that neither reads our frames nor answers our close loses its TCP connection after this.
 constexpr auto close_deadline = std::chrono::seconds(5);
-// A read buffer grown by one big message is given back rather than kept for the socket's life.
-constexpr std::size_t read_buffer_keep = 64 * 1024;
-// A close frame's payload is at most 125 bytes, two of them the code.
-constexpr std::size_t max_close_reason = 123;
+// A frame straddling reads is kept in partial_; capacity above this is given back once it is done.
+constexpr std::size_t partial_keep = 4096;
+// One read buffer per I/O thread, shared by every socket the thread serves.
+constexpr std::size_t read_chunk = 64 * 1024;
+
+char* thread_read_buffer() {
+  thread_local std::vector<char> buffer(read_chunk);
+  return buffer.data();
+}
+
+std::string refusal(std::string_view status, std::string_view extra_headers,
+                    std::string_view body) {
+  std::string out = "HTTP/1.1 ";
+  out.append(status).append("\r\nContent-Type: text/plain\r\nConnection: close\r\n");
+  out.append(extra_headers);
+  out.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n\r\n");
+  out.append(body);
+  return out;
+}
 
 }  // namespace
 
 ws_connection::ws_connection(tcp::socket&& socket, std::unique_ptr<ws_handler> handler,
                              const core::Config::WebSocket& limits,
-                             websocket::stream_base::timeout timeout)
-    : ws_(std::move(socket)),
+                             std::chrono::milliseconds keepalive)
+    : socket_(std::move(socket)),
       handler_(std::move(handler)),
-      close_deadline_(ws_.get_executor()),
+      timer_(socket_.get_executor()),
+      max_message_(limits.max_message_bytes),
       queue_cap_(limits.send_queue_max_bytes),
+      keepalive_(keepalive),
       id_(next_id.fetch_add(1, std::memory_order_relaxed)) {
-  ws_.set_option(timeout);
-  ws_.set_option(websocket::permessage_deflate{});  // server_enable=false, as the reference
-  ws_.read_message_max(limits.max_message_bytes);   // a bigger message: Beast closes with 1009
-  ws_.auto_fragment(false);                         // one frame per message, header written once
+  boost::system::error_code ignored;
+  // Every flush is one write of whole frames: Nagle would only hold a batch's tail back until
+  // the peer's delayed ACK (~40 ms).
+  socket_.set_option(tcp::no_delay(true), ignored);
+  socket_.non_blocking(true, ignored);  // reads drain the socket until EAGAIN
   // A peer that vanished without a FIN: unacknowledged data (our pings) fails the socket after
   // this long, instead of the kernel's ~15 minutes of retransmissions.
-  // Every frame is one write of a whole message: Nagle would only hold a burst's last frame back
-  // until the peer's delayed ACK (~40 ms).
-  beast::error_code ignored;
-  beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true), ignored);
   if (limits.tcp_user_timeout_ms > 0) {
     unsigned int ms = limits.tcp_user_timeout_ms;
-    ::setsockopt(beast::get_lowest_layer(ws_).socket().native_handle(), IPPROTO_TCP,
-                 TCP_USER_TIMEOUT, &ms, sizeof ms);
+    ::setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof ms);
   }
 }
 
@@ -79,22 +92,51 @@ void ws_connection::guarded(Call&& call) {
   } catch (const std::exception& e) {
     core::log_line(spdlog::level::err, "websocket_error",
                    "websocket " + std::to_string(id_) + ": " + e.what());
-    close(websocket::close_code::internal_error, "Internal server error");
+    close(ws::close_code::internal_error, "Internal server error");
   }
 }
+
+// --- handshake ---------------------------------------------------------------------------------
 
 void ws_connection::run(const http_request& req) {
-  ws_.async_accept(req, beast::bind_front_handler(&ws_connection::on_accept, shared_from_this()));
+  // http_session checked that this is a GET upgrade to "websocket" (beast::websocket::is_upgrade).
+  const auto version = req[http::field::sec_websocket_version];
+  const auto key = req[http::field::sec_websocket_key];
+  std::string response;
+  if (version != "13") {
+    response = refusal("426 Upgrade Required", "Sec-WebSocket-Version: 13\r\n",
+                       "Unsupported WebSocket version");
+  } else if (key.empty() || key.size() > 64) {
+    response = refusal("400 Bad Request", {}, "Missing or invalid Sec-WebSocket-Key");
+  }
+  if (!response.empty()) {  // refused: the reply, then the TCP close; no handler call
+    done_ = true;
+    closing_ = true;
+    {
+      std::lock_guard lock(out_mutex_);
+      fill_ = std::move(response);
+      out_closed_ = true;
+    }
+    shut_after_flush_ = true;
+    arm_close_deadline();
+    return flush();
+  }
+  // No extension and no subprotocol is offered back: permessage-deflate stays off, as the
+  // reference server has it.
+  std::string accept = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                       "Connection: Upgrade\r\nSec-WebSocket-Accept: ";
+  accept.append(ws::accept_key(key)).append("\r\n\r\n");
+  {
+    std::lock_guard lock(out_mutex_);
+    fill_ = std::move(accept);  // frames queued by on_open follow it in the same write
+  }
+  open();
+  post_flush();
+  if (!done_) do_read();
 }
 
-void ws_connection::on_accept(beast::error_code ec) {
-  if (ec) {
-    closing_ = true;
-    core::log_line(spdlog::level::debug, "upgrade_failed",
-                   "websocket " + std::to_string(id_) + ": " + ec.message());
-    return;
-  }
-  open_ = true;
+void ws_connection::open() {
+  opened_ = true;
   ++open_sockets;
   std::optional<std::pair<uint16_t, std::string>> closing_all;
   {
@@ -104,67 +146,321 @@ void ws_connection::on_accept(beast::error_code ec) {
   }
   if (closing_all) {  // accepted while shutting down: no session, just the close handshake
     close(closing_all->first, closing_all->second);
-    return do_read();
+    return;
   }
   guarded([this] { handler_->on_open(shared_from_this()); });
-  do_read();
+  arm_keepalive();
 }
+
+// --- reading -----------------------------------------------------------------------------------
 
 void ws_connection::do_read() {
-  ws_.async_read(buffer_, beast::bind_front_handler(&ws_connection::on_read, shared_from_this()));
+  socket_.async_wait(tcp::socket::wait_read,
+                     [self = shared_from_this()](const boost::system::error_code& ec) {
+                       self->on_readable(ec);
+                     });
 }
 
-void ws_connection::on_read(beast::error_code ec, std::size_t) {
-  // Beast fails the read itself on invalid UTF-8 in a text message (close 1007; text frames are
-  // always validated) and on a message over read_message_max (close 1009).
-  if (ec) return on_done(ec);
-  const bool binary = ws_.got_binary();
-  std::string bytes = beast::buffers_to_string(buffer_.data());
-  buffer_.consume(buffer_.size());
-  if (buffer_.capacity() > read_buffer_keep) buffer_.shrink_to_fit();
-  guarded([&] { handler_->on_frame(shared_from_this(), std::move(bytes), binary); });
+void ws_connection::on_readable(const boost::system::error_code& wait_ec) {
+  if (done_) return;
+  if (wait_ec) {
+    on_done(ws::close_code::abnormal);
+    return shut();
+  }
+  char* buffer = thread_read_buffer();
+  for (;;) {
+    boost::system::error_code ec;
+    const std::size_t n = socket_.read_some(net::buffer(buffer, read_chunk), ec);
+    if (ec == net::error::would_block || ec == net::error::try_again) break;
+    if (ec) {  // EOF or reset without a close frame
+      on_done(ws::close_code::abnormal);
+      return shut();
+    }
+    received_ = true;
+    if (!consume(buffer, n)) return;
+    if (n < read_chunk) break;  // drained; the next wait reports anything newer
+  }
   do_read();
 }
 
-void ws_connection::on_done(beast::error_code ec) {
-  open_ = false;
+// Parses every whole frame in [data, data + size); keeps the rest for the next read. False when
+// the socket is done with reading (a close or a protocol violation).
+bool ws_connection::consume(char* data, std::size_t size) {
+  if (!partial_.empty()) {
+    partial_.append(data, size);
+    data = partial_.data();
+    size = partial_.size();
+  }
+  std::size_t offset = 0;
+  std::size_t needed = 0;
+  while (offset < size) {
+    const ws::parse_result r = ws::parse(data + offset, size - offset, max_message_);
+    if (r.status == ws::parse_status::incomplete) {
+      needed = r.needed;
+      break;
+    }
+    if (r.status == ws::parse_status::error) {
+      fail(r.error_code, r.error_code == ws::close_code::too_big ? "Message too big"
+                                                                  : "Protocol error");
+      return false;
+    }
+    offset += r.consumed;
+    if (!on_frame(r.out)) return false;
+  }
+  if (data == partial_.data()) {
+    partial_.erase(0, offset);
+  } else {
+    partial_.assign(data + offset, size - offset);
+  }
+  if (partial_.empty()) {
+    if (partial_.capacity() > partial_keep) std::string().swap(partial_);
+  } else if (needed > partial_.capacity()) {
+    partial_.reserve(needed);  // a big frame grows once, not once per read
+  }
+  return true;
+}
+
+bool ws_connection::on_frame(const ws::frame& f) {
+  const std::string_view payload(f.payload, f.size);
+  switch (f.op) {
+    case ws::opcode::ping:
+      if (!close_sent_) queue_control(ws::opcode::pong, payload);
+      return true;
+    case ws::opcode::pong:
+      ping_sent_ = false;
+      return true;
+    case ws::opcode::close: {
+      uint16_t code = ws::close_code::no_status;
+      if (f.size == 1) return fail(ws::close_code::protocol_error, "Protocol error"), false;
+      if (f.size >= 2) {
+        code = static_cast<uint16_t>((static_cast<unsigned char>(f.payload[0]) << 8) |
+                                     static_cast<unsigned char>(f.payload[1]));
+        if (!ws::valid_close_code(code))
+          return fail(ws::close_code::protocol_error, "Invalid close code"), false;
+        if (!ws::valid_utf8(payload.substr(2)))
+          return fail(ws::close_code::bad_payload, "Invalid close reason"), false;
+      }
+      if (!close_sent_) {  // the peer's close: echo its code, then end the TCP connection
+        std::lock_guard lock(out_mutex_);
+        if (!out_closed_) ws::append_close(fill_, code, {});
+        out_closed_ = true;
+      }
+      close_sent_ = true;
+      closing_ = true;
+      post_flush();
+      on_done(code);
+      shut_when_flushed();
+      arm_close_deadline();
+      return false;
+    }
+    case ws::opcode::text:
+    case ws::opcode::binary:
+      if (in_message_) return fail(ws::close_code::protocol_error, "Protocol error"), false;
+      if (close_sent_) return true;  // after our close only the peer's close matters
+      if (!f.fin) {
+        in_message_ = true;
+        message_binary_ = f.op == ws::opcode::binary;
+        message_.assign(payload);
+        return true;
+      }
+      if (f.op == ws::opcode::text && !ws::valid_utf8(payload))
+        return fail(ws::close_code::bad_payload, "Invalid UTF-8"), false;
+      deliver(std::string(payload), f.op == ws::opcode::binary);
+      return !done_;
+    case ws::opcode::cont:
+      if (!in_message_) return fail(ws::close_code::protocol_error, "Protocol error"), false;
+      if (message_.size() + f.size > max_message_)
+        return fail(ws::close_code::too_big, "Message too big"), false;
+      message_.append(payload);
+      if (!f.fin) return true;
+      in_message_ = false;
+      if (!message_binary_ && !ws::valid_utf8(message_))
+        return fail(ws::close_code::bad_payload, "Invalid UTF-8"), false;
+      if (!close_sent_) deliver(std::exchange(message_, std::string()), message_binary_);
+      message_ = std::string();
+      return !done_;
+  }
+  return true;
+}
+
+void ws_connection::deliver(std::string&& message, bool binary) {
+  guarded([&] { handler_->on_frame(shared_from_this(), std::move(message), binary); });
+}
+
+// A violation by the peer: our close frame with the code the RFC asks for, then the TCP close
+// (as a dropped socket for the session: the peer never completed a close handshake).
+void ws_connection::fail(uint16_t code, std::string_view reason) {
+  if (core::log_enabled(spdlog::level::debug))
+    core::log_line(spdlog::level::debug, "websocket_protocol_error",
+                   "websocket " + std::to_string(id_) + ": " + std::string(reason) + " (" +
+                       std::to_string(code) + ")");
+  {
+    std::lock_guard lock(out_mutex_);
+    if (!out_closed_) ws::append_close(fill_, code, reason);
+    out_closed_ = true;
+  }
+  close_sent_ = true;
   closing_ = true;
-  close_deadline_.cancel();
+  post_flush();
+  on_done(ws::close_code::abnormal);
+  shut_when_flushed();
+  arm_close_deadline();
+}
+
+void ws_connection::on_done(uint16_t code) {
+  if (done_) return;
+  done_ = true;
+  closing_ = true;
+  if (!opened_) return;
   --open_sockets;
   {
     std::lock_guard lock(registry_mutex);
     registry.erase(id_);
   }
-  uint16_t code = ws_.reason().code;  // the peer's close frame, when one arrived
-  if (code == websocket::close_code::none)
-    code = ec == websocket::error::closed ? websocket::close_code::no_status
-                                          : websocket::close_code::abnormal;
   if (core::log_enabled(spdlog::level::debug))
     core::log_line(spdlog::level::debug, "websocket_closed",
-                   "websocket " + std::to_string(id_) + ": closed with " + std::to_string(code) +
-                       " (" + ec.message() + ")");
+                   "websocket " + std::to_string(id_) + ": closed with " + std::to_string(code));
   guarded([&] { handler_->on_closed(shared_from_this(), code); });
 }
 
+// --- sending -----------------------------------------------------------------------------------
+
 bool ws_connection::send(core::Frame frame, gh_frame_kind kind, gh_delivery delivery) {
   if (!frame || closing_.load()) return false;
-  const uint64_t size = frame->size();
-  if (queued_bytes_.fetch_add(size) + size > queue_cap_) {
-    queued_bytes_.fetch_sub(size);
-    if (delivery == GH_DELIVERY_DROPPABLE) {
+  const std::size_t size = frame->size();
+  bool post = false;
+  bool size_overflow = false;
+  {
+    std::lock_guard lock(out_mutex_);
+    if (out_closed_) return false;
+    if (fill_.size() + wire_.size() + size <= queue_cap_) {
+      ws::append_header(fill_, kind == GH_FRAME_BINARY ? ws::opcode::binary : ws::opcode::text,
+                        size);
+      fill_.append(*frame);
+      post = !flush_posted_ && !writing_;
+      flush_posted_ |= post;
+    } else if (delivery == GH_DELIVERY_DROPPABLE) {
       dropped_.fetch_add(1, std::memory_order_relaxed);
       return false;
+    } else {
+      size_overflow = true;
     }
+  }
+  if (size_overflow) {
     // Too slow for traffic it must not lose: 1013 tells the client to reconnect.
-    request_close(websocket::close_code::try_again_later, "Send queue overflow", true);
+    request_close(ws::close_code::try_again_later, "Send queue overflow", true);
     return false;
   }
-  net::post(ws_.get_executor(),
-            [self = shared_from_this(), frame = std::move(frame), kind]() mutable {
-              self->enqueue(std::move(frame), kind);
-            });
+  if (post)
+    net::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
   return true;
 }
+
+void ws_connection::queue_control(ws::opcode op, std::string_view payload) {
+  {
+    std::lock_guard lock(out_mutex_);
+    if (out_closed_) return;
+    ws::append_frame(fill_, op, payload);
+  }
+  post_flush();
+}
+
+// Flushes at the end of the current batch of handlers, so frames queued by the same burst share
+// one write.
+void ws_connection::post_flush() {
+  {
+    std::lock_guard lock(out_mutex_);
+    if (flush_posted_ || writing_ || fill_.empty()) return;
+    flush_posted_ = true;
+  }
+  net::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
+}
+
+void ws_connection::flush() {
+  {
+    std::lock_guard lock(out_mutex_);
+    flush_posted_ = false;
+    if (writing_ || fill_.empty()) return;
+    wire_.swap(fill_);
+    writing_ = true;
+  }
+  net::async_write(socket_, net::buffer(wire_),
+                   [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                     self->on_write(ec);
+                   });
+}
+
+void ws_connection::on_write(const boost::system::error_code& ec) {
+  {
+    std::lock_guard lock(out_mutex_);
+    std::string().swap(wire_);  // an idle socket keeps no write buffer
+    if (ec) {
+      fill_.clear();
+      out_closed_ = true;
+      writing_ = false;
+    } else if (!fill_.empty()) {
+      wire_.swap(fill_);
+    } else {
+      writing_ = false;
+    }
+  }
+  if (ec) {
+    closing_ = true;
+    return shut();  // the read wait fails and reports the end
+  }
+  if (writing_) {  // strand: only flush() and on_write() change it
+    net::async_write(socket_, net::buffer(wire_),
+                     [self = shared_from_this()](const boost::system::error_code& e, std::size_t) {
+                       self->on_write(e);
+                     });
+    return;
+  }
+  if (shut_after_flush_) finish();
+}
+
+void ws_connection::shut_when_flushed() {
+  shut_after_flush_ = true;
+  bool idle;
+  {
+    std::lock_guard lock(out_mutex_);
+    idle = !writing_ && !flush_posted_ && fill_.empty();
+  }
+  if (idle) finish();
+}
+
+// Our last frame is written: FIN, then read and discard until the peer's FIN. Closing with
+// unread bytes would send a RST, and the peer could lose our close frame with it.
+void ws_connection::finish() {
+  boost::system::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  drain();
+}
+
+void ws_connection::drain() {
+  socket_.async_wait(tcp::socket::wait_read,
+                     [self = shared_from_this()](const boost::system::error_code& wait_ec) {
+                       if (wait_ec) return self->shut();
+                       char* buffer = thread_read_buffer();
+                       for (;;) {
+                         boost::system::error_code ec;
+                         const std::size_t n =
+                             self->socket_.read_some(net::buffer(buffer, read_chunk), ec);
+                         if (ec == net::error::would_block || ec == net::error::try_again) break;
+                         if (ec || n == 0) return self->shut();
+                       }
+                       self->drain();
+                     });
+}
+
+void ws_connection::shut() {
+  timer_.cancel();
+  if (!socket_.is_open()) return;
+  boost::system::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+// --- closing -----------------------------------------------------------------------------------
 
 void ws_connection::close(uint16_t code, std::string reason) {
   request_close(code, std::move(reason), false);
@@ -172,79 +468,52 @@ void ws_connection::close(uint16_t code, std::string reason) {
 
 void ws_connection::request_close(uint16_t code, std::string reason, bool discard_queue) {
   if (closing_.exchange(true)) return;
-  std::size_t size = std::min(reason.size(), max_close_reason);
-  while (size < reason.size() && (static_cast<unsigned char>(reason[size]) & 0xC0) == 0x80)
-    --size;  // never cut a UTF-8 sequence: the peer would fail the close with 1007
-  reason.resize(size);
-  net::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason),
-                                 discard_queue] {
-    self->do_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason),
-                   discard_queue);
+  net::post(socket_.get_executor(),
+            [self = shared_from_this(), code, reason = std::move(reason), discard_queue] {
+              self->do_close(code, reason, discard_queue);
+            });
+}
+
+void ws_connection::do_close(uint16_t code, const std::string& reason, bool discard_queue) {
+  if (done_ || close_sent_) return;
+  {
+    std::lock_guard lock(out_mutex_);
+    if (discard_queue) fill_.clear();  // what is in flight stays: it may be half written
+    ws::append_close(fill_, code, reason);
+    out_closed_ = true;
+  }
+  close_sent_ = true;
+  post_flush();
+  arm_close_deadline();  // the read loop waits for the peer's close until then
+}
+
+// --- timers ------------------------------------------------------------------------------------
+
+void ws_connection::arm_keepalive() {
+  if (keepalive_.count() <= 0 || close_sent_ || done_) return;
+  timer_.expires_after(keepalive_);
+  timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (ec || self->close_sent_ || self->done_) return;
+    if (self->received_) {
+      self->received_ = false;
+      self->ping_sent_ = false;
+    } else if (!self->ping_sent_) {
+      self->queue_control(ws::opcode::ping, {});
+      self->ping_sent_ = true;
+    } else {  // a ping and a whole interval without a byte: gone
+      core::log_line(spdlog::level::info, "websocket_timeout",
+                     "websocket " + std::to_string(self->id_) + ": no answer to ping");
+      return self->shut();
+    }
+    self->arm_keepalive();
   });
 }
 
-void ws_connection::do_close(websocket::close_reason reason, bool discard_queue) {
-  if (!open_) return;
-  while (discard_queue && queue_.size() > 1) {  // the front is being written: it must stay
-    release(queue_.back());
-    queue_.pop_back();
-  }
-  pending_close_ = std::move(reason);
-  close_deadline_.expires_after(close_deadline);
-  close_deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
-    if (!ec) beast::get_lowest_layer(self->ws_).close();
+void ws_connection::arm_close_deadline() {
+  timer_.expires_after(close_deadline);  // replaces a keepalive wait
+  timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (!ec) self->shut();
   });
-  if (queue_.empty()) send_close();
-}
-
-void ws_connection::enqueue(core::Frame frame, gh_frame_kind kind) {
-  outgoing out{std::move(frame), kind};
-  if (!open_ || pending_close_) return release(out);
-  queue_.push_back(std::move(out));
-  if (queue_.size() == 1) do_write();
-}
-
-// Several frames waiting (a burst, or a slow reader): cork the socket, so each frame's write only
-// copies into the socket and the kernel sends them as full segments when the queue drains (one
-// loopback transmit and one wake-up of the reader instead of one per frame). Beast writes one
-// message per async_write, so this is where batching can happen without bypassing its framing.
-void ws_connection::set_cork(bool on) noexcept {
-  const int value = on ? 1 : 0;
-  ::setsockopt(beast::get_lowest_layer(ws_).socket().native_handle(), IPPROTO_TCP, TCP_CORK,
-               &value, sizeof value);
-  corked_ = on;
-}
-
-void ws_connection::do_write() {
-  if (!corked_ && queue_.size() > 1) set_cork(true);
-  const outgoing& out = queue_.front();
-  ws_.text(out.kind == GH_FRAME_TEXT);
-  ws_.async_write(net::buffer(*out.frame),
-                  beast::bind_front_handler(&ws_connection::on_write, shared_from_this()));
-}
-
-void ws_connection::on_write(beast::error_code ec, std::size_t) {
-  release(queue_.front());
-  queue_.pop_front();
-  if (ec || !open_) {
-    for (const outgoing& out : queue_) release(out);
-    queue_.clear();
-    // A socket that failed a write is dead; make sure the read loop hears it too.
-    if (ec && ec != net::error::operation_aborted) beast::get_lowest_layer(ws_).close();
-    return;
-  }
-  if (!queue_.empty()) return do_write();
-  if (corked_) set_cork(false);  // drained: push what the kernel holds
-  if (pending_close_) send_close();
-}
-
-void ws_connection::send_close() {
-  // The read loop sees the peer's answer (or the timeout) and reports the end.
-  ws_.async_close(*pending_close_, [self = shared_from_this()](beast::error_code) {});
-}
-
-void ws_connection::release(const outgoing& out) noexcept {
-  queued_bytes_.fetch_sub(out.frame->size());
 }
 
 }  // namespace glasshub::host

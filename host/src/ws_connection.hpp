@@ -1,35 +1,40 @@
-// One accepted WebSocket: read loop, byte-capped send queue with one write in flight, close.
+// One accepted WebSocket on a plain TCP socket: the RFC 6455 server side, written for this host's
+// traffic. Reads go through one buffer per thread (an idle socket holds no read buffer); sends
+// append finished frames to one buffer that a single write flushes per batch (a burst of frames
+// costs one syscall, and an idle socket holds no write buffer either).
 #pragma once
 
 #include "http_message.hpp"
+#include "ws_frame.hpp"
 #include "ws_handler.hpp"
 
 #include <glasshub/core/config.hpp>
 #include <glasshub/core/connection.hpp>
 
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/websocket.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
 namespace glasshub::host {
 
-namespace websocket = beast::websocket;
-
 class ws_connection final : public core::Connection,
                             public std::enable_shared_from_this<ws_connection> {
  public:
   // `socket` must run on its own strand: every handler of this connection runs there.
+  // `keepalive` > 0: a protocol ping after that long without a byte from the peer, and the
+  // socket dropped after as long again (apps); 0: no liveness check at this layer (the phone).
   ws_connection(tcp::socket&& socket, std::unique_ptr<ws_handler> handler,
-                const core::Config::WebSocket& limits, websocket::stream_base::timeout timeout);
+                const core::Config::WebSocket& limits, std::chrono::milliseconds keepalive);
 
-  // Answers the upgrade `req`, then reads until the socket is done.
+  // Answers the upgrade `req` (101, or 400/426 for a bad handshake), then reads until done.
   void run(const http_request& req);
 
   bool send(core::Frame frame, gh_frame_kind kind, gh_delivery delivery) override;
@@ -45,43 +50,59 @@ class ws_connection final : public core::Connection,
   static void close_all(uint16_t code, const std::string& reason);
 
  private:
-  struct outgoing {
-    core::Frame frame;
-    gh_frame_kind kind;
-  };
-
-  void on_accept(beast::error_code ec);
+  void open();
   void do_read();
-  void on_read(beast::error_code ec, std::size_t bytes);
-  void on_done(beast::error_code ec);
+  void on_readable(const boost::system::error_code& ec);
+  bool consume(char* data, std::size_t size);
+  bool on_frame(const ws::frame& f);
+  void deliver(std::string&& message, bool binary);
+  void fail(uint16_t code, std::string_view reason);
+  void on_done(uint16_t code);
   void request_close(uint16_t code, std::string reason, bool discard_queue);
-  void do_close(websocket::close_reason reason, bool discard_queue);
-  void enqueue(core::Frame frame, gh_frame_kind kind);
-  void do_write();
-  void on_write(beast::error_code ec, std::size_t bytes);
-  void send_close();
-  void set_cork(bool on) noexcept;
-  void release(const outgoing& out) noexcept;
+  void do_close(uint16_t code, const std::string& reason, bool discard_queue);
+  void queue_control(ws::opcode op, std::string_view payload);
+  void post_flush();
+  void flush();
+  void on_write(const boost::system::error_code& ec);
+  void shut_when_flushed();
+  void finish();
+  void drain();
+  void shut();
+  void arm_keepalive();
+  void arm_close_deadline();
   template <class Call>
   void guarded(Call&& call);
 
-  websocket::stream<beast::tcp_stream> ws_;
+  tcp::socket socket_;
   std::unique_ptr<ws_handler> handler_;
-  beast::flat_buffer buffer_;
-  net::steady_timer close_deadline_;
+  net::steady_timer timer_;  // keepalive ticks, then the close handshake's deadline
+  const uint64_t max_message_;
   const uint64_t queue_cap_;
+  const std::chrono::milliseconds keepalive_;
   const uint64_t id_;
 
-  // Strand-only state. The front of queue_ is being written whenever queue_ is not empty.
-  std::deque<outgoing> queue_;
-  std::optional<websocket::close_reason> pending_close_;  // sent once queue_ has drained
-  bool open_ = false;
-  bool close_sent_ = false;
-  bool corked_ = false;  // TCP_CORK set while more than one frame was queued
+  // Strand-only state.
+  std::string partial_;  // the start of a frame that straddles reads
+  std::string message_;  // the fragments of a message being assembled
+  bool message_binary_ = false;
+  bool in_message_ = false;
+  bool opened_ = false;      // on_open ran: on_closed is owed
+  bool done_ = false;        // on_closed ran (or never will): nothing more is read
+  bool close_sent_ = false;  // our close frame is queued
+  bool shut_after_flush_ = false;
+  bool received_ = false;   // a byte arrived since the last keepalive tick
+  bool ping_sent_ = false;  // a keepalive ping is unanswered
 
-  // Read by send()/close() on any thread.
+  // The send side, shared with send() on any thread. fill_ collects frames; wire_ is the write
+  // in flight. A frame appended while a write is in flight goes out with the next one.
+  std::mutex out_mutex_;
+  std::string fill_;
+  std::string wire_;
+  bool flush_posted_ = false;
+  bool writing_ = false;
+  bool out_closed_ = false;  // the close frame is queued: nothing may follow it
+
   std::atomic<bool> closing_{false};
-  std::atomic<uint64_t> queued_bytes_{0};  // queued or posted towards the queue
   std::atomic<uint64_t> dropped_{0};
 };
 
