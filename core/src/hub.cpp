@@ -91,7 +91,6 @@ std::string frame_text(std::string_view type, std::string_view rest) {
   return out;
 }
 
-Frame shared(std::string s) { return std::make_shared<const std::string>(std::move(s)); }
 
 // The core's own handler for `subscription_update`: the host owns the subscription table
 // (protocol.md §7.2, §7.6).
@@ -105,8 +104,8 @@ gh_status on_subscription_update(void*, const gh_message* m) {
   auto subs = root.find("subscriptions");
   if (subs == root.end() || !subs->is_array()) {
     if (link.conn)
-      link.conn->send(shared(app_error_frame("MALFORMED_MESSAGE",
-                                             "subscription_update needs a \"subscriptions\" array")),
+      link.conn->send(app_error_frame("MALFORMED_MESSAGE",
+                                      "subscription_update needs a \"subscriptions\" array"),
                       GH_FRAME_TEXT, GH_DELIVERY_RELIABLE);
     return GH_OK;  // the client's mistake, not the handler's
   }
@@ -145,7 +144,7 @@ gh_status on_subscription_update(void*, const gh_message* m) {
                 {"message", "Some subscriptions were rejected due to missing permissions"},
                 {"details", std::move(rejected)},
                 {"timestamp", iso_timestamp()}};
-    link.conn->send(shared(err.dump()), GH_FRAME_TEXT, GH_DELIVERY_RELIABLE);
+    link.conn->send(err.dump(), GH_FRAME_TEXT, GH_DELIVERY_RELIABLE);
   }
   run_hooks(s.hub, s, Hook::subscriptions_changed, package);
   return GH_OK;
@@ -317,7 +316,7 @@ void dispose(HubState& hub, const std::shared_ptr<UserSession>& s) {
   for (auto& [package, app] : s->apps) {
     if (app.grace_timer) app.grace_timer->cancel();
     if (!app.conn) continue;
-    app.conn->send(shared(frame_text("app_stopped", "")), GH_FRAME_TEXT, GH_DELIVERY_RELIABLE);
+    app.conn->send(frame_text("app_stopped", ""), GH_FRAME_TEXT, GH_DELIVERY_RELIABLE);
     app.conn->close(1000, "User session ended");
   }
   s->cancel_all_timers();
@@ -396,8 +395,8 @@ std::shared_ptr<UserSession> Hub::glasses_connected(const std::string& user_id,
     s->pending_attach.fetch_add(1);
   }
   // The ack goes out at once (protocol.md §1 G2), before anything the session queues.
-  conn->send(shared(R"({"type":"connection_ack","sessionId":)" + json_quote(user_id) +
-                    R"(,"timestamp":")" + iso_timestamp() + "\"}"),
+  conn->send(R"({"type":"connection_ack","sessionId":)" + json_quote(user_id) +
+                 R"(,"timestamp":")" + iso_timestamp() + "\"}",
              GH_FRAME_TEXT, GH_DELIVERY_RELIABLE);
   asio::post(s->strand, [&hub, s, conn, created] {
     s->pending_attach.fetch_sub(1);
@@ -517,7 +516,7 @@ AppInitResult Hub::app_init(const ConnectionPtr& conn, std::string_view frame) {
       frame.append(",").append(json_quote(key)).append(":").append(value);
     }
     frame.append(R"(,"timestamp":")").append(iso_timestamp()).append("\"}");
-    conn->send(shared(std::move(frame)), GH_FRAME_TEXT, GH_DELIVERY_RELIABLE);
+    conn->send(frame, GH_FRAME_TEXT, GH_DELIVERY_RELIABLE);
     log_line(spdlog::level::info, "app_connected", "app socket attached",
              {.user_id = s->user_id, .package_name = package});
     run_hooks(hub, *s, Hook::app_connected, package);

@@ -13,7 +13,13 @@
 namespace glasshub::core {
 
 namespace {
-Frame make_frame(std::string_view bytes) { return std::make_shared<const std::string>(bytes); }
+// The data_stream frames of one publish are built here, one after another: the connection copies
+// each into its send buffer, so the relay allocates nothing per delivery.
+std::string& envelope_buffer() {
+  thread_local std::string buffer;
+  buffer.clear();
+  return buffer;
+}
 }  // namespace
 
 UserSession::UserSession(HubState& h, std::string id)
@@ -29,14 +35,14 @@ bool UserSession::sent(bool ok) noexcept {
 gh_status UserSession::send_to_glasses(gh_frame_kind kind, std::string_view bytes,
                                        gh_delivery delivery) {
   if (!glasses) return GH_ERR_NOT_FOUND;
-  return sent(glasses->send(make_frame(bytes), kind, delivery)) ? GH_OK : GH_ERR_BACKPRESSURE;
+  return sent(glasses->send(bytes, kind, delivery)) ? GH_OK : GH_ERR_BACKPRESSURE;
 }
 
 gh_status UserSession::send_to_app(std::string_view package, gh_frame_kind kind,
                                    std::string_view bytes, gh_delivery delivery) {
   auto it = apps.find(package);
   if (it == apps.end() || !it->second.conn) return GH_ERR_NOT_FOUND;
-  return sent(it->second.conn->send(make_frame(bytes), kind, delivery)) ? GH_OK
+  return sent(it->second.conn->send(bytes, kind, delivery)) ? GH_OK
                                                                          : GH_ERR_BACKPRESSURE;
 }
 
@@ -49,9 +55,9 @@ gh_status UserSession::publish(std::string_view stream, std::string_view data_js
       // streamType echoes the app's own subscription string (protocol.md §1 G13).
       const std::string_view stream_type = delivered_stream_type(sub, stream, app.permissions);
       if (stream_type.empty()) continue;
-      auto frame = std::make_shared<const std::string>(
-          data_stream_envelope(app.session_id, stream_type, data_json));
-      if (sent(app.conn->send(std::move(frame), GH_FRAME_TEXT, delivery))) ++n;
+      std::string& frame = envelope_buffer();
+      append_data_stream_envelope(frame, app.session_id, stream_type, data_json);
+      if (sent(app.conn->send(frame, GH_FRAME_TEXT, delivery))) ++n;
       break;  // one delivery per app
     }
   }
@@ -62,13 +68,11 @@ gh_status UserSession::publish(std::string_view stream, std::string_view data_js
 gh_status UserSession::publish_binary(std::string_view stream, std::string_view bytes,
                                       gh_delivery delivery, uint32_t* delivered) {
   uint32_t n = 0;
-  Frame shared;  // one buffer for every recipient
   for (auto& [package, app] : apps) {
     if (!app.conn) continue;
     for (const auto& sub : app.subscriptions) {
       if (delivered_stream_type(sub, stream, app.permissions).empty()) continue;
-      if (!shared) shared = make_frame(bytes);
-      if (sent(app.conn->send(shared, GH_FRAME_BINARY, delivery))) ++n;
+      if (sent(app.conn->send(bytes, GH_FRAME_BINARY, delivery))) ++n;
       break;
     }
   }
@@ -79,11 +83,9 @@ gh_status UserSession::publish_binary(std::string_view stream, std::string_view 
 gh_status UserSession::broadcast_to_apps(gh_frame_kind kind, std::string_view bytes,
                                          gh_delivery delivery, uint32_t* delivered) {
   uint32_t n = 0;
-  Frame shared;
   for (auto& [package, app] : apps) {
     if (!app.conn) continue;
-    if (!shared) shared = make_frame(bytes);
-    if (sent(app.conn->send(shared, kind, delivery))) ++n;
+    if (sent(app.conn->send(bytes, kind, delivery))) ++n;
   }
   if (delivered) *delivered = n;
   return GH_OK;

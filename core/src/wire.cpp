@@ -16,7 +16,7 @@ namespace glasshub::core {
 // the relay path stamps every delivery (data_stream), and gmtime_r + snprintf per delivery were
 // ~5 % of the host's time at saturation (docs/benchmarks.md). Only the milliseconds change within
 // a second.
-std::string iso_timestamp() {
+void append_iso_timestamp(std::string& out) {
   thread_local int64_t cached_secs = -1;
   thread_local char prefix[96] = {};  // "YYYY-MM-DDTHH:MM:SS."
   thread_local std::size_t prefix_len = 0;
@@ -31,18 +31,25 @@ std::string iso_timestamp() {
     const int n = std::snprintf(prefix, sizeof prefix, "%04d-%02d-%02dT%02d:%02d:%02d.",
                                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
                                 tm.tm_min, tm.tm_sec);
-    if (n <= 0 || static_cast<std::size_t>(n) >= sizeof prefix) return glasshub::iso_timestamp();
+    if (n <= 0 || static_cast<std::size_t>(n) >= sizeof prefix) {
+      out += glasshub::iso_timestamp();
+      return;
+    }
     prefix_len = static_cast<std::size_t>(n);
     cached_secs = secs;
   }
   const int milli = static_cast<int>(ms % 1000);
-  std::string out;
-  out.reserve(prefix_len + 4);
   out.append(prefix, prefix_len);
   out += static_cast<char>('0' + milli / 100);
   out += static_cast<char>('0' + milli / 10 % 10);
   out += static_cast<char>('0' + milli % 10);
   out += 'Z';
+}
+
+std::string iso_timestamp() {
+  std::string out;
+  out.reserve(24);
+  append_iso_timestamp(out);
   return out;
 }
 
@@ -72,7 +79,7 @@ std::string make_correlation_id(std::string_view user_id) {
   return out;
 }
 
-std::string json_quote(std::string_view s) {
+void append_json_quoted(std::string& out, std::string_view s) {
   // Printable ASCII without '"' or '\\' (session ids, stream types, package names) quotes as it
   // is: the same bytes as the general path below, without building a json value per call.
   const bool plain = std::all_of(s.begin(), s.end(), [](char c) {
@@ -80,30 +87,40 @@ std::string json_quote(std::string_view s) {
     return u >= 0x20 && u < 0x7f && c != '"' && c != '\\';
   });
   if (plain) {
-    std::string out;
-    out.reserve(s.size() + 2);
     out += '"';
     out.append(s);
     out += '"';
-    return out;
+    return;
   }
-  return nlohmann::json(std::string(s)).dump(-1, ' ', false,
+  out += nlohmann::json(std::string(s)).dump(-1, ' ', false,
                                              nlohmann::json::error_handler_t::replace);
+}
+
+std::string json_quote(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  append_json_quoted(out, s);
+  return out;
+}
+
+void append_data_stream_envelope(std::string& out, std::string_view session_id,
+                                 std::string_view stream_type, std::string_view data_json) {
+  out += R"({"type":"data_stream","sessionId":)";
+  append_json_quoted(out, session_id);
+  out += R"(,"streamType":)";
+  append_json_quoted(out, stream_type);
+  out += R"(,"data":)";
+  out += data_json;
+  out += R"(,"timestamp":")";
+  append_iso_timestamp(out);
+  out += "\"}";
 }
 
 std::string data_stream_envelope(std::string_view session_id, std::string_view stream_type,
                                  std::string_view data_json) {
   std::string out;
   out.reserve(96 + session_id.size() + stream_type.size() + data_json.size());
-  out += R"({"type":"data_stream","sessionId":)";
-  out += json_quote(session_id);
-  out += R"(,"streamType":)";
-  out += json_quote(stream_type);
-  out += R"(,"data":)";
-  out += data_json;
-  out += R"(,"timestamp":")";
-  out += iso_timestamp();
-  out += "\"}";
+  append_data_stream_envelope(out, session_id, stream_type, data_json);
   return out;
 }
 

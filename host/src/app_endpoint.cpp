@@ -13,8 +13,7 @@ namespace glasshub::host {
 namespace {
 
 void send_error(const core::ConnectionPtr& conn, std::string_view code, std::string_view message) {
-  conn->send(std::make_shared<const std::string>(core::app_error_frame(code, message)),
-             GH_FRAME_TEXT, GH_DELIVERY_RELIABLE);
+  conn->send(core::app_error_frame(code, message), GH_FRAME_TEXT, GH_DELIVERY_RELIABLE);
 }
 
 // Only the init message may open a session; anything else before it is answered, not routed.

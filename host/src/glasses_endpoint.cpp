@@ -12,10 +12,7 @@ namespace glasshub::host {
 namespace {
 
 // The phone's socket API cannot see protocol pings, so liveness is an app-level JSON ping.
-const core::Frame& ping_frame() {
-  static const core::Frame frame = std::make_shared<const std::string>(R"({"type":"ping"})");
-  return frame;
-}
+constexpr std::string_view ping_frame = R"({"type":"ping"})";
 
 // Header first, then the `token` query parameter (protocol.md §4.1).
 std::string phone_token(const http_request& req) {
@@ -88,7 +85,7 @@ void glasses_endpoint::schedule_tick(const core::ConnectionPtr& conn) {
       return conn->close(1001, "Heartbeat timeout");  // the phone reconnects on any code
     if (heartbeat_interval_.count() > 0 && now - last_ping_ >= heartbeat_interval_) {
       last_ping_ = now;
-      conn->send(ping_frame(), GH_FRAME_TEXT, GH_DELIVERY_DROPPABLE);
+      conn->send(ping_frame, GH_FRAME_TEXT, GH_DELIVERY_DROPPABLE);
     }
     schedule_tick(conn);
   });

@@ -325,9 +325,9 @@ void ws_connection::on_done(uint16_t code) {
 
 // --- sending -----------------------------------------------------------------------------------
 
-bool ws_connection::send(core::Frame frame, gh_frame_kind kind, gh_delivery delivery) {
-  if (!frame || closing_.load()) return false;
-  const std::size_t size = frame->size();
+bool ws_connection::send(std::string_view frame, gh_frame_kind kind, gh_delivery delivery) {
+  if (closing_.load()) return false;
+  const std::size_t size = frame.size();
   bool post = false;
   bool size_overflow = false;
   {
@@ -336,7 +336,7 @@ bool ws_connection::send(core::Frame frame, gh_frame_kind kind, gh_delivery deli
     if (fill_.size() + wire_.size() + size <= queue_cap_) {
       ws::append_header(fill_, kind == GH_FRAME_BINARY ? ws::opcode::binary : ws::opcode::text,
                         size);
-      fill_.append(*frame);
+      fill_.append(frame);
       post = !flush_posted_ && !writing_;
       flush_posted_ |= post;
     } else if (delivery == GH_DELIVERY_DROPPABLE) {

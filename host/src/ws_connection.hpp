@@ -37,7 +37,7 @@ class ws_connection final : public core::Connection,
   // Answers the upgrade `req` (101, or 400/426 for a bad handshake), then reads until done.
   void run(const http_request& req);
 
-  bool send(core::Frame frame, gh_frame_kind kind, gh_delivery delivery) override;
+  bool send(std::string_view frame, gh_frame_kind kind, gh_delivery delivery) override;
   void close(uint16_t code, std::string reason) override;
   uint64_t id() const override { return id_; }
 

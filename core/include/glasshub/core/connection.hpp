@@ -6,21 +6,21 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace glasshub::core {
-
-// One immutable frame, shared by every recipient that gets the same bytes.
-using Frame = std::shared_ptr<const std::string>;
 
 class Connection {
  public:
   virtual ~Connection() = default;
 
-  // Queue a frame for sending. Thread-safe, never blocks. Returns false when the frame was not
+  // Queue a frame for sending; its bytes are copied before this returns (into the connection's
+  // send buffer, so a fan-out allocates nothing per recipient). Thread-safe, never blocks.
+  // Returns false when the frame was not
   // queued (connection closing/closed, or the send queue is over its byte cap: a droppable frame
   // is then dropped and counted; a reliable one makes the connection close with 1013 so the
   // client reconnects).
-  virtual bool send(Frame frame, gh_frame_kind kind, gh_delivery delivery) = 0;
+  virtual bool send(std::string_view frame, gh_frame_kind kind, gh_delivery delivery) = 0;
 
   // Send a close frame with this code and reason, then shut the socket. Thread-safe, idempotent.
   virtual void close(uint16_t code, std::string reason) = 0;
