@@ -4,6 +4,7 @@
 #include "host_api.hpp"
 #include "hub_state.hpp"
 #include "json_depth.hpp"
+#include "relay_scan.hpp"
 #include "subscriptions.hpp"
 #include <glasshub/core/log.hpp>
 #include <glasshub/core/wire.hpp>
@@ -162,6 +163,24 @@ struct Dispatch {
     const std::string cid = make_correlation_id(s.user_id);
     const bool from_app = ep == GH_ENDPOINT_APP;
     LogContext lc{s.user_id, package, cid, {}};
+    auto log_receive = [&](std::string_view type) {
+      if (log_enabled(spdlog::level::debug))
+        log_line(spdlog::level::debug, "receive",
+                 std::string(from_app ? "app " : "glasses ") + std::string(type) + " (" +
+                     std::to_string(frame.size()) + " bytes)",
+                 lc);
+    };
+    // A phone type no plugin handles is only relayed: validated without building a DOM.
+    if (!from_app && !binary) {
+      const std::string_view peeked = peek_type(frame);
+      if (!peeked.empty() && !hub.router().find(ep, peeked) &&
+          !hub.router().observers(ep, peeked) &&
+          is_object_of_type(frame, peeked, hub.config.websocket.max_json_depth)) {
+        log_receive(peeked);
+        unrouted(hub, s, ep, package, peeked, frame, false, lc);
+        return;
+      }
+    }
     json doc;
     std::string_view type;
     if (binary) {
@@ -189,11 +208,7 @@ struct Dispatch {
         return;
       }
     }
-    if (log_enabled(spdlog::level::debug))
-      log_line(spdlog::level::debug, "receive",
-               std::string(from_app ? "app " : "glasses ") + std::string(type) + " (" +
-                   std::to_string(frame.size()) + " bytes)",
-               lc);
+    log_receive(type);
 
     const Route* route = hub.router().find(ep, type);
     const std::vector<Observer>* observers = hub.router().observers(ep, type);
