@@ -3,7 +3,6 @@
 #include <glasshub/core/log.hpp>
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -333,11 +332,11 @@ bool ws_connection::send(std::string_view frame, gh_frame_kind kind, gh_delivery
   {
     std::lock_guard lock(out_mutex_);
     if (out_closed_) return false;
-    if (fill_.size() + wire_.size() + size <= queue_cap_) {
+    if (fill_.size() + (wire_.size() - wire_sent_) + size <= queue_cap_) {
       ws::append_header(fill_, kind == GH_FRAME_BINARY ? ws::opcode::binary : ws::opcode::text,
                         size);
       fill_.append(frame);
-      post = !flush_posted_ && !writing_;
+      post = !flush_posted_ && !waiting_writable_;
       flush_posted_ |= post;
     } else if (delivery == GH_DELIVERY_DROPPABLE) {
       dropped_.fetch_add(1, std::memory_order_relaxed);
@@ -348,6 +347,10 @@ bool ws_connection::send(std::string_view frame, gh_frame_kind kind, gh_delivery
   }
   if (size_overflow) {
     // Too slow for traffic it must not lose: 1013 tells the client to reconnect.
+    core::log_line(spdlog::level::warn, "send_queue_overflow",
+                   "websocket " + std::to_string(id_) + ": a reliable frame of " +
+                       std::to_string(size) + " bytes does not fit the send queue (" +
+                       std::to_string(queue_cap_) + " bytes); closing with 1013");
     request_close(ws::close_code::try_again_later, "Send queue overflow", true);
     return false;
   }
@@ -370,51 +373,58 @@ void ws_connection::queue_control(ws::opcode op, std::string_view payload) {
 void ws_connection::post_flush() {
   {
     std::lock_guard lock(out_mutex_);
-    if (flush_posted_ || writing_ || fill_.empty()) return;
+    if (flush_posted_ || waiting_writable_ || fill_.empty()) return;
     flush_posted_ = true;
   }
   net::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
 }
 
+// Writes straight from the strand (the socket is non-blocking): a write the kernel takes whole
+// costs no async operation, and only a full socket buffer makes us wait for POLLOUT. The write
+// happens under the lock, so the queue's size never counts bytes the kernel has already taken.
 void ws_connection::flush() {
-  {
-    std::lock_guard lock(out_mutex_);
-    flush_posted_ = false;
-    if (writing_ || fill_.empty()) return;
-    wire_.swap(fill_);
-    writing_ = true;
-  }
-  net::async_write(socket_, net::buffer(wire_),
-                   [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-                     self->on_write(ec);
-                   });
-}
-
-void ws_connection::on_write(const boost::system::error_code& ec) {
-  {
-    std::lock_guard lock(out_mutex_);
-    std::string().swap(wire_);  // an idle socket keeps no write buffer
-    if (ec) {
-      fill_.clear();
-      out_closed_ = true;
-      writing_ = false;
-    } else if (!fill_.empty()) {
+  std::unique_lock lock(out_mutex_);
+  flush_posted_ = false;
+  for (;;) {
+    if (waiting_writable_ || failed_) return;
+    if (wire_sent_ == wire_.size()) {
+      wire_sent_ = 0;
+      if (fill_.empty()) {
+        std::string().swap(wire_);  // an idle socket keeps no write buffer
+        break;
+      }
+      wire_.clear();
       wire_.swap(fill_);
-    } else {
-      writing_ = false;
     }
+    boost::system::error_code ec;
+    const std::size_t n =
+        socket_.write_some(net::buffer(wire_.data() + wire_sent_, wire_.size() - wire_sent_), ec);
+    if (ec == net::error::would_block || ec == net::error::try_again) {
+      waiting_writable_ = true;
+      lock.unlock();
+      socket_.async_wait(tcp::socket::wait_write,
+                         [self = shared_from_this()](const boost::system::error_code& wait_ec) {
+                           {
+                             std::lock_guard relock(self->out_mutex_);
+                             self->waiting_writable_ = false;
+                             if (wait_ec) self->failed_ = true;
+                           }
+                           if (wait_ec) return self->shut();
+                           self->flush();
+                         });
+      return;
+    }
+    if (ec) {  // a socket that failed a write is dead; the read wait reports the end
+      failed_ = true;
+      out_closed_ = true;
+      fill_.clear();
+      lock.unlock();
+      closing_ = true;
+      return shut();
+    }
+    wire_sent_ += n;
   }
-  if (ec) {
-    closing_ = true;
-    return shut();  // the read wait fails and reports the end
-  }
-  if (writing_) {  // strand: only flush() and on_write() change it
-    net::async_write(socket_, net::buffer(wire_),
-                     [self = shared_from_this()](const boost::system::error_code& e, std::size_t) {
-                       self->on_write(e);
-                     });
-    return;
-  }
+  lock.unlock();
   if (shut_after_flush_) finish();
 }
 
@@ -423,7 +433,7 @@ void ws_connection::shut_when_flushed() {
   bool idle;
   {
     std::lock_guard lock(out_mutex_);
-    idle = !writing_ && !flush_posted_ && fill_.empty();
+    idle = !waiting_writable_ && !flush_posted_ && fill_.empty() && wire_sent_ == wire_.size();
   }
   if (idle) finish();
 }

@@ -63,7 +63,6 @@ class ws_connection final : public core::Connection,
   void queue_control(ws::opcode op, std::string_view payload);
   void post_flush();
   void flush();
-  void on_write(const boost::system::error_code& ec);
   void shut_when_flushed();
   void finish();
   void drain();
@@ -93,13 +92,15 @@ class ws_connection final : public core::Connection,
   bool received_ = false;   // a byte arrived since the last keepalive tick
   bool ping_sent_ = false;  // a keepalive ping is unanswered
 
-  // The send side, shared with send() on any thread. fill_ collects frames; wire_ is the write
-  // in flight. A frame appended while a write is in flight goes out with the next one.
+  // The send side, shared with send() on any thread: fill_ collects frames; the strand writes
+  // wire_ (from wire_sent_ on) and swaps in fill_ once wire_ is done.
   std::mutex out_mutex_;
   std::string fill_;
   std::string wire_;
+  std::size_t wire_sent_ = 0;
   bool flush_posted_ = false;
-  bool writing_ = false;
+  bool waiting_writable_ = false;
+  bool failed_ = false;      // a write failed: nothing more is written
   bool out_closed_ = false;  // the close frame is queued: nothing may follow it
 
   std::atomic<bool> closing_{false};
