@@ -1,8 +1,9 @@
 #include "relay_scan.hpp"
 
-#include <nlohmann/json.hpp>
-
+#include <cmath>
+#include <cstdlib>
 #include <string>
+#include <vector>
 
 namespace glasshub::core {
 
@@ -16,68 +17,226 @@ std::string_view peek_type(std::string_view frame) noexcept {
 
 namespace {
 
-// SAX events of nlohmann's (iterative) parser: depth and the top-level "type", nothing stored.
-class TypeScan final : public nlohmann::json_sax<nlohmann::json> {
+// A validating scan of RFC 8259 JSON with nlohmann's acceptance rules (numbers must fit a
+// double, \u escapes must pair surrogates), storing nothing. Text frames reach it already checked
+// as UTF-8 by the WebSocket layer.
+class Scanner {
  public:
-  TypeScan(std::string_view type, std::size_t max_depth) : type_(type), max_depth_(max_depth) {}
-  bool matched() const noexcept { return type_seen_ && type_matches_; }
+  Scanner(std::string_view text, std::string_view type, std::size_t max_depth)
+      : p_(text.data()), end_(text.data() + text.size()), type_(type), max_depth_(max_depth) {}
 
-  bool null() override { return value(); }
-  bool boolean(bool) override { return value(); }
-  bool number_integer(number_integer_t) override { return value(); }
-  bool number_unsigned(number_unsigned_t) override { return value(); }
-  bool number_float(number_float_t, const string_t&) override { return value(); }
-  bool binary(binary_t&) override { return false; }
-  bool string(string_t& s) override {
-    if (depth_ == 1 && at_type_) {
-      at_type_ = false;
-      type_seen_ = true;
-      type_matches_ = s == type_;
-    }
-    return true;
-  }
-  bool start_object(std::size_t) override { return open(); }
-  bool start_array(std::size_t) override {
-    if (depth_ == 0) return false;  // the message must be an object
-    return open();
-  }
-  bool end_object() override { return close(); }
-  bool end_array() override { return close(); }
-  bool key(string_t& k) override {
-    if (depth_ == 1) at_type_ = k == "type";
-    return true;
-  }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
-    return false;
+  bool run() {
+    skip_ws();
+    if (p_ == end_ || *p_ != '{') return false;  // the message must be an object
+    if (!value(0)) return false;
+    skip_ws();
+    return p_ == end_ && type_seen_ && type_matches_;
   }
 
  private:
-  bool value() {
-    if (depth_ == 0) return false;  // a bare scalar is not a message
-    if (depth_ == 1 && at_type_) {  // "type" that is not a string
-      at_type_ = false;
-      type_seen_ = true;
-      type_matches_ = false;
-    }
-    return true;
+  void skip_ws() {
+    while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
   }
-  bool open() {
-    if (depth_ == 1 && at_type_) {
-      at_type_ = false;
-      type_seen_ = true;
-      type_matches_ = false;
-    }
-    return ++depth_ <= max_depth_;
-  }
-  bool close() {
-    --depth_;
+
+  bool literal(std::string_view word) {
+    if (static_cast<std::size_t>(end_ - p_) < word.size() ||
+        std::string_view(p_, word.size()) != word)
+      return false;
+    p_ += word.size();
     return true;
   }
 
+  static int hex(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  }
+
+  bool hex4(unsigned& out) {
+    if (end_ - p_ < 4) return false;
+    out = 0;
+    for (int i = 0; i < 4; ++i) {
+      const int h = hex(p_[i]);
+      if (h < 0) return false;
+      out = out << 4 | static_cast<unsigned>(h);
+    }
+    p_ += 4;
+    return true;
+  }
+
+  // A string; `raw` gets its contents when it has no escape (else `escaped` is set).
+  bool string(std::string_view& raw, bool& escaped) {
+    ++p_;  // the opening quote
+    const char* start = p_;
+    escaped = false;
+    while (p_ != end_) {
+      const auto c = static_cast<unsigned char>(*p_);
+      if (c == '"') {
+        raw = std::string_view(start, static_cast<std::size_t>(p_ - start));
+        ++p_;
+        return true;
+      }
+      if (c < 0x20) return false;
+      if (c != '\\') {
+        ++p_;
+        continue;
+      }
+      escaped = true;
+      if (++p_ == end_) return false;
+      const char e = *p_++;
+      switch (e) {
+        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't': break;
+        case 'u': {
+          unsigned cp;
+          if (!hex4(cp)) return false;
+          if (cp >= 0xDC00 && cp <= 0xDFFF) return false;  // a low surrogate alone
+          if (cp >= 0xD800 && cp <= 0xDBFF) {                // must be followed by a low one
+            if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') return false;
+            p_ += 2;
+            unsigned low;
+            if (!hex4(low) || low < 0xDC00 || low > 0xDFFF) return false;
+          }
+          break;
+        }
+        default: return false;
+      }
+    }
+    return false;
+  }
+
+  bool digits() {
+    const char* start = p_;
+    while (p_ != end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+    return p_ != start;
+  }
+
+  bool number() {
+    const char* start = p_;
+    if (*p_ == '-') ++p_;
+    if (p_ == end_) return false;
+    if (*p_ == '0') {
+      ++p_;
+    } else if (!digits()) {
+      return false;
+    }
+    bool fraction_or_exponent = false;
+    if (p_ != end_ && *p_ == '.') {
+      ++p_;
+      if (!digits()) return false;
+      fraction_or_exponent = true;
+    }
+    if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
+      ++p_;
+      if (p_ != end_ && (*p_ == '+' || *p_ == '-')) ++p_;
+      if (!digits()) return false;
+      fraction_or_exponent = true;
+    }
+    // A value beyond a double is refused by the full parser ("number overflow"); integers up
+    // to 20 digits are held exactly and never overflow.
+    const auto size = static_cast<std::size_t>(p_ - start);
+    if (fraction_or_exponent || size > 20) {
+      const std::string copy(start, size);
+      if (!std::isfinite(std::strtod(copy.c_str(), nullptr))) return false;
+    }
+    return true;
+  }
+
+  bool value(std::size_t depth) {
+    skip_ws();
+    if (p_ == end_) return false;
+    switch (*p_) {
+      case '{': return object(depth + 1);
+      case '[': return array(depth + 1);
+      case '"': {
+        std::string_view raw;
+        bool escaped;
+        return string(raw, escaped);
+      }
+      case 't': return literal("true");
+      case 'f': return literal("false");
+      case 'n': return literal("null");
+      default: return number();
+    }
+  }
+
+  bool object(std::size_t depth) {
+    if (depth > max_depth_) return false;
+    ++p_;
+    skip_ws();
+    if (p_ != end_ && *p_ == '}') {
+      ++p_;
+      return true;
+    }
+    for (;;) {
+      skip_ws();
+      if (p_ == end_ || *p_ != '"') return false;
+      std::string_view key;
+      bool key_escaped;
+      if (!string(key, key_escaped)) return false;
+      if (depth == 1 && key_escaped) return false;  // an escaped key might spell "type": parse it fully
+      skip_ws();
+      if (p_ == end_ || *p_ != ':') return false;
+      ++p_;
+      if (depth == 1 && key == "type") {
+        skip_ws();
+        if (p_ == end_) return false;
+        type_seen_ = true;
+        type_matches_ = false;
+        if (*p_ == '"') {
+          std::string_view raw;
+          bool escaped;
+          if (!string(raw, escaped)) return false;
+          if (escaped) return false;  // compare unescaped only on the full path
+          type_matches_ = raw == type_;
+        } else if (!value(depth)) {
+          return false;
+        }
+      } else if (!value(depth)) {
+        return false;
+      }
+      skip_ws();
+      if (p_ == end_) return false;
+      if (*p_ == ',') {
+        ++p_;
+        continue;
+      }
+      if (*p_ == '}') {
+        ++p_;
+        return true;
+      }
+      return false;
+    }
+  }
+
+  bool array(std::size_t depth) {
+    if (depth > max_depth_) return false;
+    ++p_;
+    skip_ws();
+    if (p_ != end_ && *p_ == ']') {
+      ++p_;
+      return true;
+    }
+    for (;;) {
+      if (!value(depth)) return false;
+      skip_ws();
+      if (p_ == end_) return false;
+      if (*p_ == ',') {
+        ++p_;
+        continue;
+      }
+      if (*p_ == ']') {
+        ++p_;
+        return true;
+      }
+      return false;
+    }
+  }
+
+  const char* p_;
+  const char* end_;
   std::string_view type_;
   std::size_t max_depth_;
-  std::size_t depth_ = 0;
-  bool at_type_ = false;
   bool type_seen_ = false;
   bool type_matches_ = false;
 };
@@ -85,10 +244,7 @@ class TypeScan final : public nlohmann::json_sax<nlohmann::json> {
 }  // namespace
 
 bool is_object_of_type(std::string_view frame, std::string_view type, std::size_t max_depth) {
-  TypeScan scan(type, max_depth);
-  const bool ok = nlohmann::json::sax_parse(frame, &scan, nlohmann::json::input_format_t::json,
-                                            /*strict=*/true);
-  return ok && scan.matched();
+  return Scanner(frame, type, max_depth).run();
 }
 
 }  // namespace glasshub::core

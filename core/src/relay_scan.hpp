@@ -7,6 +7,8 @@
 
 namespace glasshub::core {
 
+// Both expect text the WebSocket layer has already checked as UTF-8.
+
 // The type of a message that begins `{"type":"<name>"` with no escape in the name (what every
 // client sends); empty otherwise, and the caller parses the whole message.
 std::string_view peek_type(std::string_view frame) noexcept;
