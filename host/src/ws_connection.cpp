@@ -35,6 +35,41 @@ char* thread_read_buffer() {
   return buffer.data();
 }
 
+// Send buffers a drained socket gives back, reused by the next socket that starts a batch on this
+// thread: an idle socket holds no buffer, and a busy one does not pay malloc/free per batch
+// (audio frames are above malloc's small-size caches). Bounded in bytes per thread.
+constexpr std::size_t pool_bytes_max = 1024 * 1024;
+constexpr std::size_t pooled_capacity_max = 256 * 1024;
+
+struct buffer_pool {
+  std::vector<std::string> buffers;
+  std::size_t bytes = 0;
+};
+
+buffer_pool& thread_pool() {
+  thread_local buffer_pool pool;
+  return pool;
+}
+
+void take_pooled(std::string& out) {
+  auto& pool = thread_pool();
+  if (pool.buffers.empty()) return;
+  pool.bytes -= pool.buffers.back().capacity();
+  out.swap(pool.buffers.back());
+  pool.buffers.pop_back();
+}
+
+void give_back(std::string& buffer) {
+  auto& pool = thread_pool();
+  const std::size_t capacity = buffer.capacity();
+  if (capacity <= pooled_capacity_max && pool.bytes + capacity <= pool_bytes_max) {
+    buffer.clear();
+    pool.bytes += capacity;
+    pool.buffers.push_back(std::move(buffer));
+  }
+  std::string().swap(buffer);
+}
+
 std::string refusal(std::string_view status, std::string_view extra_headers,
                     std::string_view body) {
   std::string out = "HTTP/1.1 ";
@@ -333,6 +368,7 @@ bool ws_connection::send(std::string_view frame, gh_frame_kind kind, gh_delivery
     std::lock_guard lock(out_mutex_);
     if (out_closed_) return false;
     if (fill_.size() + (wire_.size() - wire_sent_) + size <= queue_cap_) {
+      if (fill_.empty()) take_pooled(fill_);
       ws::append_header(fill_, kind == GH_FRAME_BINARY ? ws::opcode::binary : ws::opcode::text,
                         size);
       fill_.append(frame);
@@ -390,7 +426,7 @@ void ws_connection::flush() {
     if (wire_sent_ == wire_.size()) {
       wire_sent_ = 0;
       if (fill_.empty()) {
-        std::string().swap(wire_);  // an idle socket keeps no write buffer
+        give_back(wire_);  // an idle socket keeps no write buffer
         break;
       }
       wire_.clear();
