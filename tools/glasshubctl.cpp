@@ -1,7 +1,7 @@
 // glasshubctl: the operator's tool. Lists and inspects plugins offline, checks a manifest before
-// it is deployed, asks a running host which plugin handles which message, edits the app registry
-// in the host's SQLite database, and mints development tokens. Output goes to stdout; every
-// error goes to stderr as "glasshubctl: <message>".
+// it is deployed, asks a running host which plugin handles which message or to reload, edits the
+// app registry in the host's SQLite database, and mints development tokens. Output goes to
+// stdout; every error goes to stderr as "glasshubctl: <message>".
 #include <glasshub/core/auth.hpp>
 #include <glasshub/core/config.hpp>
 #include <glasshub/core/logging.hpp>
@@ -216,9 +216,11 @@ struct HttpAnswer {
   std::string body;
 };
 
-// One blocking GET with a deadline over every step (connect, write, read).
-HttpAnswer http_get(const std::string& url_text, const std::string& path, const std::string& token,
-                    std::chrono::seconds timeout) {
+// One blocking request (GET or an empty POST) with a deadline over every step (connect, write,
+// read).
+HttpAnswer http_request(boost::beast::http::verb method, const std::string& url_text,
+                        const std::string& path, const std::string& token,
+                        std::chrono::seconds timeout) {
   namespace asio = boost::asio;
   namespace beast = boost::beast;
   namespace http = beast::http;
@@ -243,11 +245,12 @@ HttpAnswer http_get(const std::string& url_text, const std::string& path, const 
   const auto endpoints = resolver.resolve(host, port, ec);
   if (ec) throw CtlError("cannot resolve " + host + ": " + ec.message());
 
-  http::request<http::empty_body> req{http::verb::get, target, 11};
+  http::request<http::empty_body> req{method, target, 11};
   req.set(http::field::host, std::string(url.encoded_host_and_port()));
   req.set(http::field::user_agent, "glasshubctl");
   req.set(http::field::accept, "application/json");
   if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+  req.prepare_payload();  // Content-Length: 0 on the POST
   beast::flat_buffer buffer;
   http::response<http::string_body> res;
   std::string step = "connect to";
@@ -270,18 +273,22 @@ HttpAnswer http_get(const std::string& url_text, const std::string& path, const 
   return {res.result_int(), std::string(res.reason()), std::move(res.body())};
 }
 
+// Why the admin API refused us, as the error to print.
+CtlError admin_error(const std::string& what, const HttpAnswer& answer, const std::string& token) {
+  std::string hint;
+  if (answer.status == 401 || answer.status == 403) {
+    hint = token.empty() ? " (no admin token: pass --token or set GLASSHUB_ADMIN_TOKEN)"
+                         : " (check the admin token: server.adminToken of the host)";
+  }
+  return CtlError(what + " answered " + std::to_string(answer.status) + " " + answer.reason +
+                  hint + (answer.body.empty() ? "" : ": " + answer.body));
+}
+
 int handlers(const std::string& url, std::string token, bool as_json, int timeout_s) {
   if (token.empty()) token = env("GLASSHUB_ADMIN_TOKEN").value_or("");
-  const auto answer = http_get(url, "/admin/handlers", token, std::chrono::seconds(timeout_s));
-  if (answer.status != 200) {
-    std::string hint;
-    if (answer.status == 401 || answer.status == 403) {
-      hint = token.empty() ? " (no admin token: pass --token or set GLASSHUB_ADMIN_TOKEN)"
-                           : " (check the admin token: server.adminToken of the host)";
-    }
-    throw CtlError("GET /admin/handlers answered " + std::to_string(answer.status) + " " +
-                   answer.reason + hint + (answer.body.empty() ? "" : ": " + answer.body));
-  }
+  const auto answer = http_request(boost::beast::http::verb::get, url, "/admin/handlers", token,
+                                   std::chrono::seconds(timeout_s));
+  if (answer.status != 200) throw admin_error("GET /admin/handlers", answer, token);
   if (as_json) {
     std::cout << answer.body << (answer.body.empty() || answer.body.back() != '\n' ? "\n" : "");
     return 0;
@@ -295,6 +302,43 @@ int handlers(const std::string& url, std::string token, bool as_json, int timeou
     rows.push_back({field(r, "endpoint"), field(r, "type"), field(r, "plugin")});
   }
   print_table(rows);
+  return 0;
+}
+
+// One line per change of an accepted reload, e.g. "display: upgraded 1.0.0 -> 1.1.0".
+std::string change_line(const json& c) {
+  if (c.contains("config")) return "config " + field(c, "config") + ": changed";
+  const std::string change = field(c, "change");
+  std::string line = field(c, "plugin") + ": " + change;
+  if (change == "upgraded" || change == "reconfigured")
+    line += " " + field(c, "from") + " -> " + field(c, "to");
+  else if (change == "handlers")
+    line += " (disabled: " + field(c, "disabledHandlers") + ")";
+  else
+    line += " " + field(c, "version");
+  return line;
+}
+
+// POST /admin/reload: prints the changes, or the reasons of a refusal (exit status 3).
+int reload(const std::string& url, std::string token, bool as_json, int timeout_s) {
+  if (token.empty()) token = env("GLASSHUB_ADMIN_TOKEN").value_or("");
+  const auto answer = http_request(boost::beast::http::verb::post, url, "/admin/reload", token,
+                                   std::chrono::seconds(timeout_s));
+  const auto doc = json::parse(answer.body, nullptr, false);
+  if ((answer.status != 200 && answer.status != 422) || !doc.is_object() || !doc.contains("ok"))
+    throw admin_error("POST /admin/reload", answer, token);
+  if (as_json) std::cout << doc.dump(2) << "\n";
+  if (!doc.value("ok", false)) {
+    std::string reasons;
+    for (const auto& e : doc.value("errors", json::array()))
+      reasons += "\n  " + (e.is_string() ? e.get<std::string>() : e.dump());
+    throw CtlError("reload refused, the host keeps serving its current set:" + reasons, 3);
+  }
+  if (!as_json) {
+    const auto& changes = doc.value("changes", json::array());
+    if (changes.empty()) std::cout << "reloaded: no change\n";
+    for (const auto& c : changes) std::cout << change_line(c) << "\n";
+  }
   return 0;
 }
 
@@ -461,6 +505,17 @@ int main(int argc, char** argv) {
   handlers_cmd->add_option("--timeout", handlers_timeout, "seconds to wait for the host")
       ->check(CLI::PositiveNumber);
 
+  std::string reload_url, reload_token;
+  bool reload_json = false;
+  int reload_timeout = 30;
+  auto* reload_cmd = app.add_subcommand(
+      "reload", "have a running host re-read its config and manifest (like SIGHUP)");
+  reload_cmd->add_option("--url", reload_url, "the host, e.g. http://127.0.0.1:8002")->required();
+  reload_cmd->add_option("--token", reload_token, "admin token (default: $GLASSHUB_ADMIN_TOKEN)");
+  reload_cmd->add_flag("--json", reload_json, "print the host's JSON answer as is");
+  reload_cmd->add_option("--timeout", reload_timeout, "seconds to wait for the host")
+      ->check(CLI::PositiveNumber);
+
   std::string apps_db, apps_config;
   auto* apps = app.add_subcommand("apps", "the app registry in the host's SQLite database");
   apps->require_subcommand(1);
@@ -521,6 +576,7 @@ int main(int argc, char** argv) {
     if (*inspect) return plugins_inspect(inspect_file);
     if (*check) return manifest_check(check_file, check_load);
     if (*handlers_cmd) return handlers(handlers_url, handlers_token, handlers_json, handlers_timeout);
+    if (*reload_cmd) return reload(reload_url, reload_token, reload_json, reload_timeout);
     if (*token_cmd) return token(token_user, token_secret, token_ttl);
     if (*apps_add_cmd) {
       if (add_args.api_key.empty() && add_args.hashed_api_key.empty())

@@ -45,7 +45,7 @@ gh_status add_handler(gh_registrar* reg, gh_endpoint ep, gh_str type, gh_plugin_
         return h.endpoint == ep && h.type == t && h.observer == observer;
       }))
     return GH_ERR_INVALID_ARGUMENT;
-  hs.push_back({ep, std::move(t), fn, state, true, observer});
+  hs.push_back({ep, std::move(t), fn, state, observer});
   return GH_OK;
 }
 
@@ -398,7 +398,7 @@ gh_status ack_set_field(gh_ack* ack, gh_str key, gh_str value) {
 }
 
 const gh_json* host_settings(gh_plugin* p) {
-  return p && p->host_settings ? handle(p->host_settings) : nullptr;
+  return p && p->host_settings ? handle(p->host_settings.get()) : nullptr;
 }
 
 gh_status user_data_set(gh_user* u, gh_plugin* p, void* data, void (*free_fn)(void*)) {

@@ -7,6 +7,7 @@
 #include "relay_scan.hpp"
 #include "subscriptions.hpp"
 #include <glasshub/core/log.hpp>
+#include <glasshub/core/manifest.hpp>
 #include <glasshub/core/wire.hpp>
 
 #include <boost/asio/post.hpp>
@@ -15,69 +16,128 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <iterator>
+#include <map>
 
 namespace glasshub::core {
 
 using nlohmann::json;
 namespace asio = boost::asio;
 
-// Runs one lifecycle hook of every loaded plugin, in manifest order (on the user's strand).
-void run_hooks(HubState& hub, UserSession& s, Hook hook, std::string_view package, gh_ack* ack,
-               std::string_view data, const gh_plugin* skip) {
-  for (auto& p : hub.plugins->impl().plugins) {
-    if (!p->loaded || !p->has_hooks || p.get() == skip) continue;
-    const gh_lifecycle_hooks& h = p->hooks;
-    const bool has_package = hook != Hook::user_settings_changed && hook != Hook::plugin_event;
-    const CallContext call_ctx{p.get(), &s, {}, has_package ? package : std::string_view()};
-    CallScope scope(call_ctx);
-    gh_str pkg{package.data(), package.size()};
-    try {
-      switch (hook) {
-        case Hook::created:
-          if (h.on_user_session_created) h.on_user_session_created(p->hooks_state, &s.handle);
-          break;
-        case Hook::disposed:
-          if (h.on_user_session_disposed) h.on_user_session_disposed(p->hooks_state, &s.handle);
-          break;
-        case Hook::glasses_connected:
-          if (h.on_glasses_connected) h.on_glasses_connected(p->hooks_state, &s.handle);
-          break;
-        case Hook::glasses_disconnected:
-          if (h.on_glasses_disconnected) h.on_glasses_disconnected(p->hooks_state, &s.handle);
-          break;
-        case Hook::app_connected:
-          if (h.on_app_connected) h.on_app_connected(p->hooks_state, &s.handle, pkg);
-          break;
-        case Hook::app_disconnected:
-          if (h.on_app_disconnected) h.on_app_disconnected(p->hooks_state, &s.handle, pkg);
-          break;
-        case Hook::app_ack:
-          if (h.on_app_ack && ack) h.on_app_ack(p->hooks_state, &s.handle, pkg, ack);
-          break;
-        case Hook::subscriptions_changed:
-          if (h.on_subscriptions_changed)
-            h.on_subscriptions_changed(p->hooks_state, &s.handle, pkg);
-          break;
-        case Hook::app_grace_expired:
-          if (h.on_app_grace_expired) h.on_app_grace_expired(p->hooks_state, &s.handle, pkg);
-          break;
-        case Hook::user_settings_changed:
-          if (h.on_user_settings_changed)
-            h.on_user_settings_changed(p->hooks_state, &s.handle, pkg);
-          break;
-        case Hook::plugin_event:
-          if (h.on_plugin_event)
-            h.on_plugin_event(p->hooks_state, &s.handle, pkg, gh_str{data.data(), data.size()});
-          break;
-      }
-    } catch (...) {
-      p->errors.fetch_add(1, std::memory_order_relaxed);
-      log_line(spdlog::level::err, "hook_failed", "lifecycle hook threw",
-               {.user_id = s.user_id, .package_name = package, .plugin = p->name});
+namespace {
+
+// One lifecycle hook of one plugin, its failure contained.
+void call_hook(gh_plugin& p, UserSession& s, Hook hook, std::string_view package = {},
+               gh_ack* ack = nullptr, std::string_view data = {}) {
+  if (!p.loaded || !p.has_hooks) return;
+  const gh_lifecycle_hooks& h = p.hooks;
+  const bool has_package = hook != Hook::user_settings_changed && hook != Hook::plugin_event;
+  const CallContext call_ctx{&p, &s, {}, has_package ? package : std::string_view()};
+  CallScope scope(call_ctx);
+  gh_str pkg{package.data(), package.size()};
+  try {
+    switch (hook) {
+      case Hook::created:
+        if (h.on_user_session_created) h.on_user_session_created(p.hooks_state, &s.handle);
+        break;
+      case Hook::disposed:
+        if (h.on_user_session_disposed) h.on_user_session_disposed(p.hooks_state, &s.handle);
+        break;
+      case Hook::glasses_connected:
+        if (h.on_glasses_connected) h.on_glasses_connected(p.hooks_state, &s.handle);
+        break;
+      case Hook::glasses_disconnected:
+        if (h.on_glasses_disconnected) h.on_glasses_disconnected(p.hooks_state, &s.handle);
+        break;
+      case Hook::app_connected:
+        if (h.on_app_connected) h.on_app_connected(p.hooks_state, &s.handle, pkg);
+        break;
+      case Hook::app_disconnected:
+        if (h.on_app_disconnected) h.on_app_disconnected(p.hooks_state, &s.handle, pkg);
+        break;
+      case Hook::app_ack:
+        if (h.on_app_ack && ack) h.on_app_ack(p.hooks_state, &s.handle, pkg, ack);
+        break;
+      case Hook::subscriptions_changed:
+        if (h.on_subscriptions_changed) h.on_subscriptions_changed(p.hooks_state, &s.handle, pkg);
+        break;
+      case Hook::app_grace_expired:
+        if (h.on_app_grace_expired) h.on_app_grace_expired(p.hooks_state, &s.handle, pkg);
+        break;
+      case Hook::user_settings_changed:
+        if (h.on_user_settings_changed) h.on_user_settings_changed(p.hooks_state, &s.handle, pkg);
+        break;
+      case Hook::plugin_event:
+        if (h.on_plugin_event)
+          h.on_plugin_event(p.hooks_state, &s.handle, pkg, gh_str{data.data(), data.size()});
+        break;
     }
+  } catch (...) {
+    p.errors.fetch_add(1, std::memory_order_relaxed);
+    log_line(spdlog::level::err, "hook_failed", "lifecycle hook threw",
+             {.user_id = s.user_id, .package_name = package, .plugin = p.name});
   }
 }
 
+bool runs(const Generation& g, const gh_plugin* p) {
+  for (const auto& q : g.set().plugins)
+    if (q.get() == p) return true;
+  return false;
+}
+
+// Moves the session to the current generation (strand, unpinned): what the reload took away is
+// retired for this user as if the session ended for it; what it added sees the session start.
+void catch_up(HubState& hub, UserSession& s) {
+  GenerationPtr previous = std::exchange(s.generation, hub.generation());
+  if (!previous || s.disposed) return;
+  ++s.generation_pins;  // the hooks below must not start another catch-up
+  for (const auto& p : previous->set().plugins) {
+    if (!p->loaded || runs(*s.generation, p.get())) continue;
+    call_hook(*p, s, Hook::disposed);
+    s.cancel_all_timers(p.get());
+    s.cancel_all_calls(p.get());
+    s.free_user_data(p.get());
+  }
+  for (const auto& p : s.generation->set().plugins) {
+    if (!p->loaded || runs(*previous, p.get())) continue;
+    call_hook(*p, s, Hook::created);
+    if (s.glasses) call_hook(*p, s, Hook::glasses_connected);
+  }
+  --s.generation_pins;
+  // `previous` goes here: when this was its last user, retired plugins hear on_unload now.
+}
+
+}  // namespace
+
+GenerationScope::GenerationScope(HubState& hub, UserSession& s) : s_(s) {
+  if (s.generation_pins == 0 &&
+      (!s.generation ||
+       s.generation->number != hub.generation_number.load(std::memory_order_acquire)))
+    catch_up(hub, s);
+  ++s.generation_pins;
+}
+
+GenerationScope::~GenerationScope() { --s_.generation_pins; }
+
+GenerationPtr HubState::generation() const {
+  std::lock_guard lock(generation_mutex);
+  return generation_;
+}
+
+void HubState::publish(std::shared_ptr<Generation> next) {
+  std::lock_guard lock(generation_mutex);
+  next->number = generation_number.load(std::memory_order_relaxed) + 1;
+  generation_ = std::move(next);
+  generation_number.store(generation_->number, std::memory_order_release);
+}
+
+// Runs one lifecycle hook of every loaded plugin, in manifest order (on the user's strand).
+void run_hooks(HubState& hub, UserSession& s, Hook hook, std::string_view package, gh_ack* ack,
+               std::string_view data, const gh_plugin* skip) {
+  GenerationScope g(hub, s);
+  for (const auto& p : g->set().plugins)
+    if (p.get() != skip) call_hook(*p, s, hook, package, ack, data);
+}
 
 namespace {
 
@@ -111,8 +171,9 @@ gh_status on_subscription_update(void*, const gh_message* m) {
     return GH_OK;  // the client's mistake, not the handler's
   }
   // The SDK re-sends [] right after a (re)connect before its handlers re-register.
+  const GenerationScope g(s.hub, s);
   if (subs->empty() && std::chrono::steady_clock::now() - link.connected_at <
-                           std::chrono::milliseconds(s.hub.config.app.subscription_grace_ms)) {
+                           std::chrono::milliseconds(g->config.app.subscription_grace_ms)) {
     log_line(spdlog::level::debug, "subscriptions_grace", "empty list within the grace ignored",
              {.user_id = s.user_id, .package_name = package});
     return GH_OK;
@@ -160,6 +221,7 @@ struct Dispatch {
   static void run(HubState& hub, UserSession& s, gh_endpoint ep, std::string_view package,
                   const std::string& frame, bool binary) {
     const auto t0 = std::chrono::steady_clock::now();
+    const GenerationScope g(hub, s);
     const std::string cid = make_correlation_id(s.user_id);
     const bool from_app = ep == GH_ENDPOINT_APP;
     LogContext lc{s.user_id, package, cid, {}};
@@ -210,10 +272,10 @@ struct Dispatch {
     }
     log_receive(type);
 
-    const Route* route = hub.router().find(ep, type);
-    const std::vector<Observer>* observers = hub.router().observers(ep, type);
+    const Route* route = g->router().find(ep, type);
+    const std::vector<Observer>* observers = g->router().observers(ep, type);
     if (!route && !observers) {
-      unrouted(hub, s, ep, package, type, frame, binary, lc);
+      unrouted(hub, *g, s, ep, package, type, frame, binary, lc);
       return;
     }
     gh_message m{};
@@ -232,7 +294,7 @@ struct Dispatch {
       call(hub, route->plugin, route->fn, route->state, route->owner, m, type, lc);
       route->count.fetch_add(1, std::memory_order_relaxed);
     } else {
-      unrouted(hub, s, ep, package, type, frame, binary, lc);
+      unrouted(hub, *g, s, ep, package, type, frame, binary, lc);
     }
     if (observers)
       for (const Observer& o : *observers) call(hub, o.plugin, o.fn, o.state, o.owner, m, type, lc);
@@ -284,7 +346,8 @@ struct Dispatch {
 
   // protocol.md §2: phone types nobody handles are relayed to apps subscribed to that type;
   // app types nobody handles get an error the SDK surfaces (never an unknown type back).
-  static void unrouted(HubState& hub, UserSession& s, gh_endpoint ep, std::string_view package,
+  static void unrouted(HubState& hub, const Generation& g, UserSession& s, gh_endpoint ep,
+                       std::string_view package,
                        std::string_view type, const std::string& frame, bool binary,
                        const LogContext& lc) {
     const bool from_app = ep == GH_ENDPOINT_APP;
@@ -305,7 +368,7 @@ struct Dispatch {
       return;
     }
     hub.stats.count_unrouted(true, type);
-    std::string msg = hub.router().is_disabled(ep, type)
+    std::string msg = g.router().is_disabled(ep, type)
                           ? "Message type '" + std::string(type) + "' is disabled on this server"
                           : "Unhandled message type: " + std::string(type);
     log_line(spdlog::level::info, "unhandled_app_message", msg, lc);
@@ -355,15 +418,65 @@ void arm_reply_sweeper(HubState& hub) {
 
 }  // namespace
 
+namespace {
+
+// A generation ready to publish: its plugins know the hub, the core's own routes are in.
+std::shared_ptr<Generation> make_generation(HubState& hub, std::unique_ptr<PluginSet> plugins,
+                                            Config config) {
+  auto g = std::make_shared<Generation>();
+  g->plugins = std::move(plugins);
+  g->config = std::move(config);
+  for (auto& p : g->plugins->impl().plugins)
+    if (!p->hub) p->hub = &hub;  // kept plugins already point here (and are being read)
+  // A plugin may own subscription_update; otherwise the core's table handles it.
+  g->plugins->impl().router.add(GH_ENDPOINT_APP, "subscription_update", nullptr,
+                                &on_subscription_update, &hub, "core");
+  return g;
+}
+
+// The config keys a reload applies (docs/configuration.md, "Live reload"); any other change
+// needs a restart.
+constexpr std::string_view reloadable_keys[] = {
+    "session.gracePeriodMs", "session.gracePeriodCleanupEnabled", "app.gracePeriodMs",
+    "app.subscriptionGraceMs", "app.sessionTimeoutMs", "server.httpReplyTimeoutMs",
+    "logging.level", "apps"};
+
+// Leaf values by dotted path; arrays are leaves.
+void flatten(const json& j, const std::string& prefix, std::map<std::string, json>& out) {
+  if (!j.is_object()) {
+    out[prefix] = j;
+    return;
+  }
+  for (const auto& [key, value] : j.items())
+    flatten(value, prefix.empty() ? key : prefix + "." + key, out);
+}
+
+// Every key whose value differs between `a` and `b`.
+std::vector<std::string> changed_keys(const Config& a, const Config& b) {
+  std::map<std::string, json> fa, fb;
+  flatten(config_to_json(a), "", fa);
+  flatten(config_to_json(b), "", fb);
+  std::vector<std::string> out;
+  for (const auto& [key, value] : fa)
+    if (auto it = fb.find(key); it == fb.end() || it->second != value) out.push_back(key);
+  for (const auto& [key, value] : fb)
+    if (!fa.count(key)) out.push_back(key);
+  return out;
+}
+
+bool reloadable(std::string_view key) {
+  return std::find(std::begin(reloadable_keys), std::end(reloadable_keys), key) !=
+         std::end(reloadable_keys);
+}
+
+}  // namespace
+
 Hub::Hub(Config config, std::unique_ptr<PluginSet> plugins, asio::io_context& ioc)
-    : state_(std::make_unique<HubState>(std::move(config), std::move(plugins), ioc)) {
+    : state_(std::make_unique<HubState>(config, ioc)) {
   state_->store->upsert_apps(state_->config.apps);  // the config's seed wins over older rows
-  for (auto& p : state_->plugins->impl().plugins) p->hub = state_.get();
+  state_->publish(make_generation(*state_, std::move(plugins), std::move(config)));
   state_->reply_sweeper = std::make_unique<asio::steady_timer>(ioc);
   arm_reply_sweeper(*state_);
-  // A plugin may own subscription_update; otherwise the core's table handles it.
-  state_->plugins->impl().router.add(GH_ENDPOINT_APP, "subscription_update", nullptr,
-                                     &on_subscription_update, state_.get(), "core");
 }
 
 Hub::~Hub() {
@@ -376,8 +489,72 @@ Hub::~Hub() {
     s->free_user_data();
     s->apps.clear();
     s->glasses.reset();
+    s->generation.reset();
   }
   state_->sessions.clear();
+}
+
+void Hub::set_reload_sources(std::optional<std::string> config_file,
+                             std::filesystem::path manifest_file) {
+  state_->config_file = std::move(config_file);
+  state_->manifest_file = std::move(manifest_file);
+}
+
+json Hub::reload() {
+  HubState& hub = *state_;
+  std::lock_guard reload_lock(hub.reload_mutex);
+  std::vector<std::string> errors;
+  std::optional<Config> next_config;
+  try {
+    next_config = load_config(hub.config_file, process_environment());
+  } catch (const ConfigError& e) {
+    errors.push_back("config " + hub.config_file.value_or("(defaults)") + ": " + e.what());
+  }
+  std::optional<Manifest> manifest;
+  try {
+    manifest = load_manifest(hub.manifest_file);
+  } catch (const ManifestError& e) {
+    errors.push_back("manifest " + hub.manifest_file.string() + ": " + e.what());
+  }
+  const GenerationPtr current = hub.generation();
+  json changes = json::array();
+  std::vector<std::string> keys;
+  if (next_config) {
+    keys = changed_keys(current->config, *next_config);
+    for (const auto& key : keys)
+      if (!reloadable(key))
+        errors.push_back("config " + key + " changed: it takes effect only on a restart");
+  }
+  std::unique_ptr<PluginSet> plugins;
+  if (errors.empty()) {  // no plugin code runs for files that are already wrong
+    try {
+      plugins = reload_plugins(*current->plugins, *manifest, plugin_host_settings(*next_config),
+                               changes);
+    } catch (const ReloadRefused& refused) {
+      errors = refused.reasons();
+    }
+  }
+  if (!errors.empty()) {
+    hub.reloads_refused.fetch_add(1, std::memory_order_relaxed);
+    std::string why;
+    for (const auto& e : errors) why += (why.empty() ? "" : "; ") + e;
+    log_line(spdlog::level::warn, "reload_refused", "reload refused, still serving the old set: " + why);
+    return {{"ok", false}, {"errors", errors}};
+  }
+  for (const auto& key : keys) changes.push_back({{"config", key}});
+  hub.store->upsert_apps(next_config->apps);
+  spdlog::default_logger_raw()->set_level(spdlog::level::from_str(next_config->logging.level));
+  hub.publish(make_generation(hub, std::move(plugins), std::move(*next_config)));
+  // Idle sessions switch now, so retired plugins are unloaded without waiting for traffic.
+  std::vector<std::shared_ptr<UserSession>> all;
+  {
+    std::lock_guard lock(hub.registry_mutex);
+    for (auto& [id, s] : hub.sessions) all.push_back(s);
+  }
+  for (auto& s : all) asio::post(s->strand, [&hub, s] { const GenerationScope g(hub, *s); });
+  hub.reloads_ok.fetch_add(1, std::memory_order_relaxed);
+  log_line(spdlog::level::info, "reload", "reloaded: " + changes.dump());
+  return {{"ok", true}, {"changes", changes}};
 }
 
 const Config& Hub::config() const noexcept { return state_->config; }
@@ -446,9 +623,10 @@ void Hub::glasses_closed(const std::shared_ptr<UserSession>& s, const Connection
     if (s->glasses != conn) return;  // a close from a socket already replaced
     s->glasses.reset();
     run_hooks(hub, *s, Hook::glasses_disconnected);
-    if (!hub.config.session.grace_period_cleanup_enabled) return;
+    const GenerationScope g(hub, *s);
+    if (!g->config.session.grace_period_cleanup_enabled) return;
     s->grace_timer = std::make_unique<asio::steady_timer>(s->strand);
-    s->grace_timer->expires_after(std::chrono::milliseconds(hub.config.session.grace_period_ms));
+    s->grace_timer->expires_after(std::chrono::milliseconds(g->config.session.grace_period_ms));
     s->grace_timer->async_wait([&hub, s](const boost::system::error_code& ec) {
       if (!ec && !s->glasses) dispose(hub, s);
     });
@@ -562,7 +740,8 @@ void Hub::app_closed(const std::shared_ptr<UserSession>& s, const std::string& p
     // Subscriptions survive the app grace period so a reconnect resumes them.
     auto& timer = it->second.grace_timer;
     timer = std::make_unique<asio::steady_timer>(s->strand);
-    timer->expires_after(std::chrono::milliseconds(hub.config.app.grace_period_ms));
+    timer->expires_after(
+        std::chrono::milliseconds(GenerationScope(hub, *s)->config.app.grace_period_ms));
     timer->async_wait([&hub, s, package](const boost::system::error_code& ec) {
       if (ec || s->disposed) return;
       auto a = s->apps.find(package);
@@ -577,14 +756,15 @@ void Hub::app_closed(const std::shared_ptr<UserSession>& s, const std::string& p
   });
 }
 
-json Hub::handlers_json() const { return describe_plugins(*state_->plugins); }
+json Hub::handlers_json() const { return describe_plugins(*state_->generation()->plugins); }
 
 json Hub::health_json(bool* healthy_out) const {
   const HubState& hub = *state_;
+  const GenerationPtr g = hub.generation();
   json glasses_types = json::object(), app_types = json::object();
   for (gh_endpoint ep : {GH_ENDPOINT_GLASSES, GH_ENDPOINT_APP}) {
     json& out = ep == GH_ENDPOINT_APP ? app_types : glasses_types;
-    for (const auto& [type, r] : hub.router().table(ep))
+    for (const auto& [type, r] : g->router().table(ep))
       if (auto n = r.count.load()) out[type] = n;
   }
   size_t sessions;
@@ -614,6 +794,7 @@ json Hub::health_json(bool* healthy_out) const {
 
 std::string Hub::metrics_text() const {
   const HubState& hub = *state_;
+  const GenerationPtr g = hub.generation();
   std::string out;
   out.reserve(16384);
   auto family = [&](const char* name, const char* type, const char* help) {
@@ -646,19 +827,24 @@ std::string Hub::metrics_text() const {
   family("glasshub_messages_received_total", "counter",
          "Handled messages by endpoint, owning plugin and type.");
   for (gh_endpoint ep : {GH_ENDPOINT_GLASSES, GH_ENDPOINT_APP})
-    for (const auto& [type, r] : hub.router().table(ep))
+    for (const auto& [type, r] : g->router().table(ep))
       line(std::string("glasshub_messages_received_total{endpoint=\"") + endpoint_name(ep) +
                "\",plugin=\"" + r.owner + "\",type=\"" + type + "\"}",
            r.count.load());
   family("glasshub_messages_processed_total", "counter", "Messages handed to a handler.");
   line("glasshub_messages_processed_total", hub.stats.processed.load());
   hub.stats.append_prometheus(out);
-  const auto& plugins = hub.plugins->impl().plugins;
-  family("glasshub_plugin_info", "gauge", "Plugins of the manifest.");
-  for (const auto& p : plugins)
+  family("glasshub_reloads_total", "counter", "Live reloads (SIGHUP, POST /admin/reload).");
+  line("glasshub_reloads_total{result=\"ok\"}", hub.reloads_ok.load());
+  line("glasshub_reloads_total{result=\"refused\"}", hub.reloads_refused.load());
+  const auto& plugins = g->set().plugins;
+  family("glasshub_plugin_info", "gauge", "Plugins of the manifest (of the running generation).");
+  for (size_t i = 0; i < plugins.size(); ++i) {
+    const auto& p = plugins[i];
     out += "glasshub_plugin_info{plugin=\"" + p->name + "\",version=\"" + p->version +
-           "\",enabled=\"" + (p->entry.enabled ? "true" : "false") + "\",loaded=\"" +
+           "\",enabled=\"" + (g->set().entries[i].enabled ? "true" : "false") + "\",loaded=\"" +
            (p->loaded ? "true" : "false") + "\"} 1\n";
+  }
   family("glasshub_plugin_handler_errors_total", "counter", "Handler failures by plugin.");
   for (const auto& p : plugins)
     if (p->loaded) line("glasshub_plugin_handler_errors_total{plugin=\"" + p->name + "\"}", p->errors.load());
@@ -764,6 +950,7 @@ HttpOut json_out(uint16_t status, const json& body) {
 
 // One request's data, alive until its handler returns (the gh_http_request points into it).
 struct RouteCall {
+  GenerationPtr generation;  // keeps the route's plugin loaded until the call is over
   HttpIn in;
   HttpMatch match;
   std::string user_id;
@@ -817,7 +1004,8 @@ void run_route(HubState& hub, const RouteCall& c, UserSession* s) {
 
 bool Hub::serve_http(HttpIn in, HttpReplyFn reply) {
   HubState& hub = *state_;
-  auto match = hub.plugins->impl().http_routes.find(in.method, in.path);
+  GenerationPtr generation = hub.generation();
+  auto match = generation->set().http_routes.find(in.method, in.path);
   if (!match) return false;
   // Plugins parse bodies themselves: a body nested past the limit never reaches them.
   if (json_nesting_exceeds(in.body, hub.config.websocket.max_json_depth)) {
@@ -825,6 +1013,7 @@ bool Hub::serve_http(HttpIn in, HttpReplyFn reply) {
     return true;
   }
   auto call = std::make_shared<RouteCall>();
+  call->generation = std::move(generation);
   call->match = std::move(*match);
   const HttpRoute& route = *call->match.route;
   if (route.auth == GH_ROUTE_AUTH_USER) {
@@ -849,7 +1038,7 @@ bool Hub::serve_http(HttpIn in, HttpReplyFn reply) {
   call->reply_id = hub.replies.open(
       route.plugin, std::move(reply),
       std::chrono::steady_clock::now() +
-          std::chrono::milliseconds(hub.config.server.http_reply_timeout_ms));
+          std::chrono::milliseconds(call->generation->config.server.http_reply_timeout_ms));
   std::shared_ptr<UserSession> s;
   if (!call->user_id.empty()) {
     std::lock_guard lock(hub.registry_mutex);
@@ -861,6 +1050,7 @@ bool Hub::serve_http(HttpIn in, HttpReplyFn reply) {
     return true;
   }
   asio::post(s->strand, [&hub, s, call] {
+    const GenerationScope pin(hub, *s);  // no retirement while the route runs
     run_route(hub, *call, s->disposed ? nullptr : s.get());
   });
   return true;

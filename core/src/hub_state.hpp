@@ -14,7 +14,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <filesystem>
 
 #include <map>
 #include <memory>
@@ -57,13 +59,24 @@ enum class Hook { created, disposed, glasses_connected, glasses_disconnected, ap
                   app_disconnected, app_ack, subscriptions_changed, app_grace_expired,
                   user_settings_changed, plugin_event };
 
-struct HubState {
-  HubState(Config c, std::unique_ptr<PluginSet> p, boost::asio::io_context& io)
-      : config(std::move(c)), plugins(std::move(p)), ioc(io),
-        store(std::make_unique<Store>(config.storage.sqlite_path)) {}
-
-  const Config config;
+// What a reload swaps as one (docs/architecture.md, "Live reload"): the plugins with their
+// routing tables, and the configuration whose reloadable keys the core reads from here.
+// Immutable once published; sessions and requests hold it by shared_ptr while they use it.
+struct Generation {
   std::unique_ptr<PluginSet> plugins;
+  Config config;
+  uint64_t number = 0;
+
+  const PluginSet::Impl& set() const noexcept { return plugins->impl(); }
+  const Router& router() const noexcept { return plugins->impl().router; }
+};
+using GenerationPtr = std::shared_ptr<const Generation>;
+
+struct HubState {
+  HubState(Config c, boost::asio::io_context& io)
+      : config(std::move(c)), ioc(io), store(std::make_unique<Store>(config.storage.sqlite_path)) {}
+
+  const Config config;  // as started: the restart-only keys
   boost::asio::io_context& ioc;
   std::unique_ptr<Store> store;  // app registry, user settings, running apps
   HealthStats stats;
@@ -78,12 +91,40 @@ struct HubState {
   PendingReplies replies;
   std::unique_ptr<boost::asio::steady_timer> reply_sweeper;
 
-  const Router& router() const noexcept { return plugins->impl().router; }
+  // The current generation, for readers off the user strands (admin, metrics, HTTP routes).
+  GenerationPtr generation() const;
+  // Publishes `next` (numbered here); sessions switch to it on their strand (GenerationScope).
+  void publish(std::shared_ptr<Generation> next);
+  mutable std::mutex generation_mutex;  // guards generation_ (the pointer, not its contents)
+  GenerationPtr generation_;
+  std::atomic<uint64_t> generation_number{0};  // what sessions compare against, lock-free
+  std::mutex reload_mutex;                     // one reload at a time
+  std::atomic<uint64_t> reloads_ok{0}, reloads_refused{0};
+  std::optional<std::string> config_file;      // what a reload reads again
+  std::filesystem::path manifest_file;
 
   // Registers the session id an app must present; false when the package is not registered.
   std::optional<std::string> allow_app(const std::string& user_id, std::string_view package);
   // Stops accepting that session id (init then gets APP_NOT_STARTED).
   void revoke_app(const std::string& session_id);
+};
+
+// The session's generation for the length of one call into plugins (strand only). The outermost
+// scope first switches the session to the current generation when a reload published a newer
+// one: plugins gone from it are retired for this user (disposed hook, timers cancelled, calls
+// abandoned, user data freed), new ones see the session start. Nested scopes never switch, so a
+// plugin is never retired while it runs. The hot path is one atomic load.
+class GenerationScope {
+ public:
+  GenerationScope(HubState& hub, UserSession& s);
+  ~GenerationScope();
+  GenerationScope(const GenerationScope&) = delete;
+  GenerationScope& operator=(const GenerationScope&) = delete;
+  const Generation& operator*() const noexcept { return *s_.generation; }
+  const Generation* operator->() const noexcept { return s_.generation.get(); }
+
+ private:
+  UserSession& s_;
 };
 
 // Runs one lifecycle hook of every loaded plugin, in manifest order (on the user's strand).

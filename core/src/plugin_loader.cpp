@@ -7,6 +7,9 @@
 #include <boost/dll/shared_library.hpp>
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
+
+#include <chrono>
 #include <filesystem>
 
 namespace glasshub::core {
@@ -87,12 +90,6 @@ const char* status_name(gh_status s) {
   return "unknown status";
 }
 
-bool handler_disabled(const ManifestEntry& e, gh_endpoint ep, const std::string& type) {
-  for (const auto& d : e.disabled_handlers)
-    if (d.type == type && (d.endpoint == "*" || d.endpoint == endpoint_name(ep))) return true;
-  return false;
-}
-
 void unload_one(gh_plugin& p) noexcept {
   if (p.loaded && p.on_unload) {
     const CallContext call_ctx{&p, nullptr, {}, {}};
@@ -105,10 +102,24 @@ void unload_one(gh_plugin& p) noexcept {
   p.loaded = false;
 }
 
+FileStamp stamp_of(const fs::path& path) {
+  std::error_code ec;
+  FileStamp st;
+  st.size = fs::file_size(path, ec);
+  if (ec) return {};
+  const auto status = fs::last_write_time(path, ec);
+  if (!ec) st.mtime_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             status.time_since_epoch()).count();
+  struct stat sb {};
+  if (::stat(path.c_str(), &sb) == 0) st.inode = sb.st_ino;
+  return st;
+}
+
 // Opens, checks and initializes one plugin; routes are added by the caller.
 void load_one(gh_plugin& p, KvStore& kv) {
   const ManifestEntry& e = p.entry;
   const std::string who = describe_entry(e);
+  p.stamp = stamp_of(e.library);
   p.library = open_library(e.library, who);
   gh_plugin_info info = read_info(p.library, who, e.library);
   p.abi_major = info.abi_major;
@@ -141,7 +152,6 @@ void load_one(gh_plugin& p, KvStore& kv) {
                     who + " refused to load (" + status_name(st) + ") with config " +
                         e.config_json + "; its log line above says why");
   p.loaded = true;
-  for (auto& h : p.handlers) h.enabled = !handler_disabled(e, h.endpoint, h.type);
 }
 
 }  // namespace
@@ -153,9 +163,19 @@ const char* endpoint_name(gh_endpoint e) noexcept {
 PluginSet::PluginSet(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 PluginSet::~PluginSet() = default;
 
-PluginSet::Impl::~Impl() {
-  for (auto it = plugins.rbegin(); it != plugins.rend(); ++it) unload_one(**it);
+bool handler_disabled(const ManifestEntry& e, gh_endpoint ep, const std::string& type) {
+  for (const auto& d : e.disabled_handlers)
+    if (d.type == type && (d.endpoint == "*" || d.endpoint == endpoint_name(ep))) return true;
+  return false;
 }
+
+PluginSet::Impl::~Impl() {
+  while (!plugins.empty()) plugins.pop_back();  // reverse manifest order
+}
+
+ReloadRefused::ReloadRefused(std::vector<std::string> reasons)
+    : std::runtime_error(reasons.empty() ? std::string("reload refused") : reasons.front()),
+      reasons_(std::move(reasons)) {}
 
 PluginInfo inspect_plugin(const std::string& library_path) {
   fs::path path = fs::absolute(library_path);
@@ -174,89 +194,207 @@ PluginInfo inspect_plugin(const std::string& library_path) {
   return out;
 }
 
-std::unique_ptr<PluginSet> load_plugins(const Manifest& manifest, const LoadOptions& options) {
+namespace {
+
+// A plugin that is not running: disabled, or optional and failed.
+std::shared_ptr<gh_plugin> placeholder(const ManifestEntry& e) {
+  auto p = std::make_shared<gh_plugin>();
+  p->entry = e;
+  p->name = e.name;
+  return p;
+}
+
+const gh_plugin* find_loaded(const PluginSet::Impl& set, const std::string& name) {
+  for (const auto& p : set.plugins)
+    if (p->loaded && p->name == name) return p.get();
+  return nullptr;
+}
+
+// Claims of `p` that collide with what `set` already routes; the first as a LoadError.
+void check_claims(const PluginSet::Impl& set, const gh_plugin& p, const ManifestEntry& e) {
+  for (const auto& h : p.handlers) {
+    if (h.observer || handler_disabled(e, h.endpoint, h.type)) continue;
+    if (const Route* r = set.router.find(h.endpoint, h.type)) {
+      throw LoadError(LoadFailure::duplicate_handler,
+                      std::string("handler conflict: (") + endpoint_name(h.endpoint) + ", " +
+                          h.type + ") is claimed by both plugin \"" + r->owner + "\" (" +
+                          (r->plugin ? r->plugin->entry.library.string() : "core") +
+                          ") and plugin \"" + p.name + "\" (" + e.library.string() +
+                          "); disable one of them or one handler in the manifest");
+    }
+  }
+  for (const auto& r : p.http_routes) {
+    if (auto owner = set.http_routes.conflict(r); !owner.empty())
+      throw LoadError(LoadFailure::duplicate_handler,
+                      std::string("route conflict: ") + http_method_name(r.method) + " " +
+                          r.pattern + " is served by both plugin \"" + owner +
+                          "\" and plugin \"" + p.name + "\" (" + e.library.string() +
+                          "); disable one of them in the manifest");
+  }
+}
+
+void add_routes(PluginSet::Impl& set, const std::shared_ptr<gh_plugin>& p, const ManifestEntry& e) {
+  for (const auto& r : p->http_routes) set.http_routes.add(r, p.get(), p->name);
+  for (const auto& h : p->handlers) {
+    if (handler_disabled(e, h.endpoint, h.type)) {
+      if (!h.observer) set.router.mark_disabled(h.endpoint, h.type);
+    } else if (h.observer) {
+      set.router.add_observer(h.endpoint, h.type, Observer{p.get(), h.fn, h.state, p->name});
+    } else {
+      set.router.add(h.endpoint, h.type, p.get(), h.fn, h.state, p->name);
+    }
+  }
+}
+
+// The running plugin of the same build and config as `e`, to be carried over; null when `e`
+// must be loaded anew. Throws when the file changed in place (dlopen would reuse the old copy).
+std::shared_ptr<gh_plugin> carried_over(const PluginSet::Impl* previous, const ManifestEntry& e) {
+  if (!previous) return nullptr;
+  for (const auto& p : previous->plugins) {
+    if (!p->loaded || p->entry.library != e.library) continue;
+    if (stamp_of(e.library) != p->stamp)
+      throw LoadError(LoadFailure::file_missing,
+                      describe_entry(e) + ": the library file changed on disk while plugin \"" +
+                          p->name + "\" runs it; the running copy would be reused, so install "
+                          "the new build under a new file name and point the manifest at it");
+    if (p->name == e.name && p->entry.config_json == e.config_json) return p;
+  }
+  return nullptr;
+}
+
+// One {"plugin","change",...} object per difference between `before` and `after`.
+void describe_changes(const PluginSet::Impl& before, const PluginSet::Impl& after, json& changes) {
+  for (size_t i = 0; i < after.plugins.size(); ++i) {
+    const auto& p = after.plugins[i];
+    const gh_plugin* old = find_loaded(before, p->name);
+    if (!p->loaded) {
+      if (old) changes.push_back({{"plugin", p->name}, {"change", "unloaded"},
+                                  {"version", old->version}});
+      continue;
+    }
+    if (!old) {
+      changes.push_back({{"plugin", p->name}, {"change", "loaded"}, {"version", p->version}});
+    } else if (old != p.get()) {
+      const bool same_file = old->entry.library == p->entry.library;
+      changes.push_back({{"plugin", p->name},
+                         {"change", same_file ? "reconfigured" : "upgraded"},
+                         {"from", old->version},
+                         {"to", p->version},
+                         {"library", p->entry.library.string()}});
+    } else {
+      const ManifestEntry* was = nullptr;
+      for (size_t j = 0; j < before.plugins.size(); ++j)
+        if (before.plugins[j].get() == old) was = &before.entries[j];
+      auto disabled = [](const ManifestEntry& e) {
+        json out = json::array();
+        for (const auto& d : e.disabled_handlers) out.push_back(d.endpoint + ":" + d.type);
+        return out;
+      };
+      if (was && disabled(*was) != disabled(after.entries[i]))
+        changes.push_back({{"plugin", p->name},
+                           {"change", "handlers"},
+                           {"disabledHandlers", disabled(after.entries[i])}});
+    }
+  }
+  for (const auto& old : before.plugins) {
+    if (!old->loaded) continue;
+    bool listed = false;
+    for (const auto& e : after.entries) listed = listed || e.name == old->name;
+    if (!listed)
+      changes.push_back({{"plugin", old->name}, {"change", "unloaded"}, {"version", old->version}});
+  }
+}
+
+// Loads (or carries over) every entry of `manifest`. With `errors`, failures are collected and
+// loading goes on (reload); without, the first one is thrown (start-up).
+std::unique_ptr<PluginSet::Impl> build_set(const Manifest& manifest, std::shared_ptr<KvStore> kv,
+                                           const std::string& host_settings_json,
+                                           const PluginSet::Impl* previous,
+                                           std::vector<std::string>* errors) {
   auto impl = std::make_unique<PluginSet::Impl>();
+  impl->kv = std::move(kv);
+  auto settings = json::parse(host_settings_json, nullptr, false);
+  if (!settings.is_object()) settings = json::object();
+  const auto host_settings = std::make_shared<const json>(std::move(settings));
+  for (const auto& e : manifest.plugins) {
+    impl->entries.push_back(e);
+    if (!e.enabled) {
+      log_line(spdlog::level::info, "plugin_disabled", "not loaded: disabled in the manifest",
+               {.plugin = e.name});
+      impl->plugins.push_back(placeholder(e));
+      continue;
+    }
+    std::shared_ptr<gh_plugin> p;
+    try {
+      p = carried_over(previous, e);
+      const bool kept = p != nullptr;
+      if (!kept) {
+        p = std::make_shared<gh_plugin>();
+        p->entry = e;
+        p->host_settings = host_settings;
+        p->name = e.name;
+        load_one(*p, *impl->kv);
+      }
+      check_claims(*impl, *p, e);  // every claim before any route, so a refusal leaves none
+      if (!kept)
+        log_line(spdlog::level::info, "plugin_loaded",
+                 "loaded " + p->name + " " + p->version + " (ABI " +
+                     version_string(p->abi_major, p->abi_minor) + ") from " + e.library.string(),
+                 {.plugin = p->name});
+    } catch (const LoadError& err) {
+      p.reset();  // a plugin loaded here hears on_unload
+      if (!e.optional) {
+        if (!errors) throw;
+        errors->push_back(err.what());
+      } else {
+        log_line(spdlog::level::warn, "plugin_skipped",
+                 std::string("optional plugin not loaded: ") + err.what(), {.plugin = e.name});
+      }
+      impl->plugins.push_back(placeholder(e));
+      continue;
+    }
+    add_routes(*impl, p, e);
+    impl->plugins.push_back(std::move(p));
+  }
+  return impl;
+}
+
+}  // namespace
+
+std::unique_ptr<PluginSet> load_plugins(const Manifest& manifest, const LoadOptions& options) {
+  std::shared_ptr<KvStore> kv;
   try {
-    impl->kv = std::make_unique<KvStore>(options.sqlite_path);
+    kv = std::make_shared<KvStore>(options.sqlite_path);
   } catch (const std::exception& ex) {
     throw LoadError(LoadFailure::manifest_invalid,
                     "cannot open the plugin store " + options.sqlite_path + ": " + ex.what());
   }
-  impl->host_settings = json::parse(options.host_settings_json, nullptr, false);
-  if (!impl->host_settings.is_object()) impl->host_settings = json::object();
-  for (const auto& e : manifest.plugins) {
-    auto p = std::make_unique<gh_plugin>();
-    p->entry = e;
-    p->host_settings = &impl->host_settings;
-    p->name = e.name;
-    if (!e.enabled) {
-      log_line(spdlog::level::info, "plugin_disabled", "not loaded: disabled in the manifest",
-               {.plugin = e.name});
-      impl->plugins.push_back(std::move(p));
-      continue;
-    }
-    try {
-      load_one(*p, *impl->kv);
-      // Check every claim before adding any, so a refused plugin leaves no route behind.
-      for (const auto& h : p->handlers) {
-        if (!h.enabled || h.observer) continue;
-        if (const Route* r = impl->router.find(h.endpoint, h.type)) {
-          throw LoadError(LoadFailure::duplicate_handler,
-                          std::string("handler conflict: (") + endpoint_name(h.endpoint) + ", " +
-                              h.type + ") is claimed by both plugin \"" + r->owner + "\" (" +
-                              (r->plugin ? r->plugin->entry.library.string() : "core") +
-                              ") and plugin \"" + p->name + "\" (" + e.library.string() +
-                              "); disable one of them or one handler in the manifest");
-        }
-      }
-      for (const auto& r : p->http_routes) {
-        if (auto owner = impl->http_routes.conflict(r); !owner.empty())
-          throw LoadError(LoadFailure::duplicate_handler,
-                          std::string("route conflict: ") + http_method_name(r.method) + " " +
-                              r.pattern + " is served by both plugin \"" + owner +
-                              "\" and plugin \"" + p->name + "\" (" + e.library.string() +
-                              "); disable one of them in the manifest");
-      }
-    } catch (const LoadError& err) {
-      unload_one(*p);
-      if (!e.optional) throw;
-      log_line(spdlog::level::warn, "plugin_skipped",
-               std::string("optional plugin not loaded: ") + err.what(), {.plugin = e.name});
-      p->handlers.clear();
-      p->http_routes.clear();
-      impl->plugins.push_back(std::move(p));
-      continue;
-    }
-    for (const auto& r : p->http_routes) impl->http_routes.add(r, p.get(), p->name);
-    for (const auto& h : p->handlers) {
-      if (h.observer) {
-        if (h.enabled)
-          impl->router.add_observer(h.endpoint, h.type, Observer{p.get(), h.fn, h.state, p->name});
-      } else if (h.enabled) {
-        impl->router.add(h.endpoint, h.type, p.get(), h.fn, h.state, p->name);
-      } else {
-        impl->router.mark_disabled(h.endpoint, h.type);
-      }
-    }
-    log_line(spdlog::level::info, "plugin_loaded",
-             "loaded " + p->name + " " + p->version + " (ABI " +
-                 version_string(p->abi_major, p->abi_minor) + ") from " + e.library.string(),
-             {.plugin = p->name});
-    impl->plugins.push_back(std::move(p));
-  }
+  return std::make_unique<PluginSet>(
+      build_set(manifest, std::move(kv), options.host_settings_json, nullptr, nullptr));
+}
+
+std::unique_ptr<PluginSet> reload_plugins(const PluginSet& current, const Manifest& manifest,
+                                          const std::string& host_settings_json, json& changes) {
+  std::vector<std::string> errors;
+  auto impl = build_set(manifest, current.impl().kv, host_settings_json, &current.impl(), &errors);
+  if (!errors.empty()) throw ReloadRefused(std::move(errors));
+  changes = json::array();
+  describe_changes(current.impl(), *impl, changes);
   return std::make_unique<PluginSet>(std::move(impl));
 }
 
 json describe_plugins(const PluginSet& set) {
   const auto& impl = set.impl();
   json plugins = json::array();
-  for (const auto& p : impl.plugins) {
+  for (size_t i = 0; i < impl.plugins.size(); ++i) {
+    const auto& p = impl.plugins[i];
+    const ManifestEntry& e = impl.entries[i];
     json handlers = json::array();
     for (const auto& h : p->handlers)
       handlers.push_back(
           {{"endpoint", endpoint_name(h.endpoint)},
            {"type", h.type},
-           {"enabled", h.enabled},
+           {"enabled", !handler_disabled(e, h.endpoint, h.type)},
            {"role", h.observer ? "observer" : "owner"}});
     json http_routes = json::array();
     for (const auto& r : p->http_routes)
@@ -266,11 +404,11 @@ json describe_plugins(const PluginSet& set) {
     json counters = json::object();
     for (const auto& c : p->counters) counters[c.name] = c.value.load();
     json entry = {{"name", p->name},
-                  {"library", p->entry.library_as_written},
-                  {"path", p->entry.library.string()},
-                  {"enabled", p->entry.enabled},
+                  {"library", e.library_as_written},
+                  {"path", e.library.string()},
+                  {"enabled", e.enabled},
                   {"loaded", p->loaded},
-                  {"optional", p->entry.optional},
+                  {"optional", e.optional},
                   {"errors", p->errors.load()},
                   {"handled", p->handled.load()},
                   {"handlers", handlers},
@@ -304,3 +442,5 @@ json describe_plugins(const PluginSet& set) {
 }
 
 }  // namespace glasshub::core
+
+gh_plugin::~gh_plugin() { glasshub::core::unload_one(*this); }

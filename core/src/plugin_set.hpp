@@ -22,10 +22,17 @@ namespace glasshub::core {
 struct HubState;
 }
 
-// One manifest entry, loaded or not. Host-owned; plugins hold it as `gh_plugin*`.
+// One manifest entry, loaded or not. Host-owned; plugins hold it as `gh_plugin*`. Shared by
+// every generation that runs it (live reload); the last one to let go runs on_unload.
 struct gh_plugin {
+  gh_plugin() = default;
+  gh_plugin(const gh_plugin&) = delete;
+  gh_plugin& operator=(const gh_plugin&) = delete;
+  ~gh_plugin();  // on_unload when loaded, then the library
+
   glasshub::core::ManifestEntry entry;
   boost::dll::shared_library library;  // unloaded last: everything below may point into it
+  glasshub::core::FileStamp stamp;     // of the library file when it was opened
   bool loaded = false;
   nlohmann::json config;  // entry.config_json, parsed once for plugin_config_root
   std::string name, version, description;
@@ -42,7 +49,6 @@ struct gh_plugin {
     std::string type;
     gh_plugin_on_message_fn fn;
     void* state;
-    bool enabled;
     bool observer = false;  // sees the type without owning it
   };
   std::vector<Handler> handlers;
@@ -66,7 +72,7 @@ struct gh_plugin {
   glasshub::core::AtomicHistogram latency{glasshub::core::AtomicHistogram::latency_seconds_bounds()};
   glasshub::core::KvStore* kv = nullptr;
   glasshub::core::HubState* hub = nullptr;  // set once the Hub owns the plugin set
-  const nlohmann::json* host_settings = nullptr;  // the set's, valid from on_load
+  std::shared_ptr<const nlohmann::json> host_settings;  // of the set that loaded it
 };
 
 // The registration window handed to on_load.
@@ -78,14 +84,19 @@ struct gh_registrar {
 namespace glasshub::core {
 
 struct PluginSet::Impl {
-  std::unique_ptr<KvStore> kv;
-  std::vector<std::unique_ptr<gh_plugin>> plugins;  // manifest order, disabled ones included
+  std::shared_ptr<KvStore> kv;  // the same store for every generation
+  // Manifest order, disabled ones included; `entries` is the manifest as this set runs it (a
+  // kept plugin's disabledHandlers may differ from those it was loaded with).
+  std::vector<std::shared_ptr<gh_plugin>> plugins;
+  std::vector<ManifestEntry> entries;
   Router router;
   HttpRouteTable http_routes;
-  nlohmann::json host_settings;
 
-  ~Impl();  // unloads in reverse order
+  ~Impl();  // lets go of the plugins in reverse order
 };
+
+// Whether the manifest entry switches the handler (endpoint, type) off.
+bool handler_disabled(const ManifestEntry& e, gh_endpoint ep, const std::string& type);
 
 const char* endpoint_name(gh_endpoint e) noexcept;
 

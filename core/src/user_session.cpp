@@ -142,6 +142,7 @@ gh_status UserSession::timer_start(gh_plugin* plugin, uint64_t delay_ms,
   timer->expires_after(std::chrono::milliseconds(delay_ms));
   timer->async_wait([self = shared_from_this(), id](const boost::system::error_code& ec) {
     if (ec) return;  // cancelled: timer_cancel / cancel_all_timers already told the plugin
+    const GenerationScope g(self->hub, *self);  // a reload may have retired the timer's plugin
     auto it = self->timers_.find(id);
     if (it == self->timers_.end()) return;
     Timer t = std::move(it->second);
@@ -183,8 +184,11 @@ gh_status UserSession::allow_app(std::string_view package, gh_plugin_on_bytes_fn
   return GH_OK;
 }
 
-void UserSession::cancel_all_timers() {
-  while (!timers_.empty()) timer_cancel(timers_.begin()->first);
+void UserSession::cancel_all_timers(const gh_plugin* only) {
+  std::vector<uint64_t> ids;
+  for (const auto& [id, t] : timers_)
+    if (!only || t.plugin == only) ids.push_back(id);
+  for (uint64_t id : ids) timer_cancel(id);
 }
 
 gh_status UserSession::http_call(gh_plugin* plugin, const gh_http_call& c,
@@ -206,6 +210,7 @@ gh_status UserSession::http_call(gh_plugin* plugin, const gh_http_call& c,
   if (id_out) *id_out = id;
   hub.http_client->send(std::move(call), [self = shared_from_this(), id](HttpCallResult r) {
     boost::asio::post(self->strand, [self, id, r = std::move(r)] {
+      const GenerationScope g(self->hub, *self);  // a reload may have retired the caller
       auto it = self->calls_.find(id);
       if (it == self->calls_.end()) return;  // abandoned: the plugin already heard
       Call c = it->second;
@@ -227,9 +232,16 @@ gh_status UserSession::http_call(gh_plugin* plugin, const gh_http_call& c,
   return GH_OK;
 }
 
-void UserSession::cancel_all_calls() {
-  auto calls = std::move(calls_);
-  calls_.clear();
+void UserSession::cancel_all_calls(const gh_plugin* only) {
+  std::unordered_map<uint64_t, Call> calls;
+  for (auto it = calls_.begin(); it != calls_.end();) {
+    if (only && it->second.plugin != only) {
+      ++it;
+      continue;
+    }
+    calls.insert(*it);
+    it = calls_.erase(it);
+  }
   for (auto& [id, c] : calls) {
     const CallContext call_ctx{c.plugin, this, {}, {}};
     CallScope scope(call_ctx);
@@ -257,9 +269,16 @@ void* UserSession::user_data_get(gh_plugin* plugin) const {
   return it == user_data_.end() ? nullptr : it->second.data;
 }
 
-void UserSession::free_user_data() {
-  auto all = std::move(user_data_);
-  user_data_.clear();
+void UserSession::free_user_data(const gh_plugin* only) {
+  std::unordered_map<gh_plugin*, UserData> all;
+  for (auto it = user_data_.begin(); it != user_data_.end();) {
+    if (only && it->first != only) {
+      ++it;
+      continue;
+    }
+    all.insert(*it);
+    it = user_data_.erase(it);
+  }
   for (auto& [plugin, d] : all) {
     try {
       if (d.free_fn) d.free_fn(d.data);

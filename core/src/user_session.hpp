@@ -21,6 +21,7 @@
 namespace glasshub::core {
 class UserSession;
 struct HubState;
+struct Generation;
 }  // namespace glasshub::core
 
 // The definition behind the SDK's opaque gh_user.
@@ -56,6 +57,8 @@ class UserSession : public std::enable_shared_from_this<UserSession> {
   std::map<std::string, AppLink, std::less<>> apps;
   std::unique_ptr<boost::asio::steady_timer> grace_timer;  // phone gone: dispose when it fires
   bool disposed = false;
+  std::shared_ptr<const Generation> generation;  // the plugins this user runs (live reload)
+  int generation_pins = 0;  // GenerationScopes open: no switch while plugins of it run
   std::atomic<int> pending_attach{0};  // sockets being attached: disposal must wait
 
   bool on_strand() const noexcept { return strand.running_in_this_thread(); }
@@ -82,10 +85,11 @@ class UserSession : public std::enable_shared_from_this<UserSession> {
   gh_status user_data_set(gh_plugin* plugin, void* data, void (*free_fn)(void*));
   void* user_data_get(gh_plugin* plugin) const;
   // Cancels every timer and outstanding HTTP call (each plugin hears of it once, with a null
-  // user), then frees every plugin's user data. On disposal, after the disposed hooks.
-  void cancel_all_timers();
-  void cancel_all_calls();
-  void free_user_data();
+  // user), then frees every plugin's user data. On disposal, after the disposed hooks; with
+  // `only`, just that plugin's (it is retired by a reload).
+  void cancel_all_timers(const gh_plugin* only = nullptr);
+  void cancel_all_calls(const gh_plugin* only = nullptr);
+  void free_user_data(const gh_plugin* only = nullptr);
 
  private:
   bool sent(bool ok) noexcept;  // counts refused sends

@@ -136,6 +136,10 @@ std::optional<http_response> http_session::upgrade(const http_request& req) {
 std::optional<http_response> http_session::host_route(const http_request& req) const {
   if (req.method() == http::verb::options) return preflight(req);
   const auto path = parse_target(req).encoded_path();
+  if (path == "/admin/reload") {
+    if (req.method() != http::verb::post) return method_not_allowed(req, "POST");
+    return admin_reload(req);
+  }
   const bool host_path = path == "/health" || path == "/metrics" || path == "/admin/handlers";
   if (!host_path) return std::nullopt;
   if (req.method() != http::verb::get) return method_not_allowed(req, "GET");
@@ -208,6 +212,19 @@ http_response http_session::health(const http_request& req) const {
 }
 
 http_response http_session::admin_handlers(const http_request& req) const {
+  if (auto refusal = admin_refusal(req)) return std::move(*refusal);
+  return json_response(req, http::status::ok, hub_.handlers_json());
+}
+
+http_response http_session::admin_reload(const http_request& req) const {
+  if (auto refusal = admin_refusal(req)) return std::move(*refusal);
+  // Synchronous on this socket's strand: a reload takes milliseconds (on_load of new plugins).
+  const nlohmann::json outcome = hub_.reload();
+  const bool ok = outcome.value("ok", false);
+  return json_response(req, ok ? http::status::ok : http::status::unprocessable_entity, outcome);
+}
+
+std::optional<http_response> http_session::admin_refusal(const http_request& req) const {
   const std::string& expected = hub_.config().server.admin_token;
   if (expected.empty()) {
     return error_response(req, http::status::forbidden,
@@ -220,7 +237,7 @@ http_response http_session::admin_handlers(const http_request& req) const {
     res.set(http::field::www_authenticate, "Bearer");
     return res;
   }
-  return json_response(req, http::status::ok, hub_.handlers_json());
+  return std::nullopt;
 }
 
 void http_session::respond(const http_request& req, http_response&& res) {

@@ -30,6 +30,9 @@ class http_session : public std::enable_shared_from_this<http_session> {
   void plugin_reply(std::uint64_t request, core::HttpOut out);
   http_response health(const http_request& req) const;
   http_response admin_handlers(const http_request& req) const;
+  http_response admin_reload(const http_request& req) const;
+  // The answer for a request without the admin bearer token; nothing when it has it.
+  std::optional<http_response> admin_refusal(const http_request& req) const;
   void respond(const http_request& req, http_response&& res);
   void on_write(beast::error_code ec, std::size_t bytes);
 

@@ -1,4 +1,4 @@
-// glasshub: load config, manifest and plugins, then serve until SIGINT/SIGTERM.
+// glasshub: load config, manifest and plugins, then serve until SIGINT/SIGTERM (SIGHUP reloads).
 #include "outbound_http.hpp"
 #include "server.hpp"
 
@@ -61,6 +61,7 @@ int serve(const std::optional<std::string>& config_file, const fs::path& manifes
                                : std::max(1u, std::thread::hardware_concurrency());
   boost::asio::io_context ioc{static_cast<int>(threads)};
   core::Hub hub(std::move(config), std::move(plugins), ioc);
+  hub.set_reload_sources(config_file, manifest_file);
   // Plugins' outbound calls run on the same io_context as the sockets.
   hub.set_http_client(
       std::make_shared<glasshub::host::outbound_http>(ioc, "glasshub/" GLASSHUB_VERSION));

@@ -5,6 +5,7 @@
 
 #include <boost/asio/strand.hpp>
 #include <glasshub/core/log.hpp>
+#include <nlohmann/json.hpp>
 
 #include <csignal>
 #include <string>
@@ -31,6 +32,7 @@ server::server(net::io_context& ioc, core::Hub& hub)
       hub_(hub),
       listener_(std::make_shared<listener>(ioc, resolve(ioc, hub.config().server), hub)),
       signals_(net::make_strand(ioc), SIGINT, SIGTERM),
+      reload_signals_(net::make_strand(ioc), SIGHUP),
       drain_timer_(signals_.get_executor()) {}
 
 server::~server() = default;
@@ -40,6 +42,7 @@ uint16_t server::port() const { return listener_->local_endpoint().port(); }
 void server::run(unsigned threads) {
   listener_->run();
   signals_.async_wait([this](const beast::error_code& ec, int signal) { on_signal(ec, signal); });
+  await_reload_signal();
   std::vector<std::thread> pool;
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back([this] { run_io(); });
   run_io();
@@ -59,6 +62,15 @@ void server::run_io() {
   }
 }
 
+void server::await_reload_signal() {
+  reload_signals_.async_wait([this](const beast::error_code& ec, int) {
+    if (ec || draining_) return;
+    core::log_line(spdlog::level::info, "reload", "SIGHUP: reloading config and manifest");
+    hub_.reload();  // logs its outcome
+    await_reload_signal();
+  });
+}
+
 void server::on_signal(const beast::error_code& ec, int signal) {
   if (ec) return;
   if (draining_) {
@@ -67,6 +79,7 @@ void server::on_signal(const beast::error_code& ec, int signal) {
     return ioc_.stop();
   }
   draining_ = true;
+  reload_signals_.cancel();
   core::log_line(spdlog::level::info, "shutdown",
                  "signal " + std::to_string(signal) + ": closing every socket");
   listener_->stop();

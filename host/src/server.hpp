@@ -1,4 +1,5 @@
-// The running host: listener, io_context threads and graceful shutdown on SIGINT/SIGTERM.
+// The running host: listener, io_context threads, graceful shutdown on SIGINT/SIGTERM and live
+// reload on SIGHUP.
 #pragma once
 
 #include <glasshub/core/hub.hpp>
@@ -34,12 +35,14 @@ class server {
  private:
   void run_io();
   void on_signal(const boost::system::error_code& ec, int signal);
+  void await_reload_signal();
   void wait_for_sockets();
 
   boost::asio::io_context& ioc_;
   core::Hub& hub_;
   std::shared_ptr<listener> listener_;
   boost::asio::signal_set signals_;
+  boost::asio::signal_set reload_signals_;  // SIGHUP
   boost::asio::steady_timer drain_timer_;  // on the signals' strand
   std::chrono::steady_clock::time_point drain_deadline_;
   bool draining_ = false;

@@ -10,7 +10,9 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -96,6 +98,15 @@ class Hub {
   // Close every socket with 1001 (phones reconnect elsewhere; apps end cleanly and come back
   // through a new session_request when the phone returns, protocol.md §10.3). On shutdown.
   void drain();
+
+  // Where reload() reads the configuration (nullopt: defaults and environment) and manifest.
+  void set_reload_sources(std::optional<std::string> config_file,
+                          std::filesystem::path manifest_file);
+  // Live reload (SIGHUP, POST /admin/reload): reads and validates config and manifest, loads
+  // new and changed plugins, then swaps the generation without closing a connection.
+  // {"ok":true,"changes":[...]} or, with the old generation still serving,
+  // {"ok":false,"errors":[...]}. Any thread; reloads run one at a time.
+  nlohmann::json reload();
 
   // Allow `package` to connect its app socket for `user` (what gh_host_api::allow_app does).
   // Returns the session id the app must present, or empty for an unregistered package.

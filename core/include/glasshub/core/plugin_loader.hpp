@@ -57,6 +57,14 @@ class PluginSet {
   std::unique_ptr<Impl> impl_;
 };
 
+// What identifies the build of a library file: a rebuilt file differs in one of them.
+struct FileStamp {
+  uintmax_t size = 0;
+  int64_t mtime_ns = 0;
+  uintmax_t inode = 0;
+  bool operator==(const FileStamp&) const = default;
+};
+
 struct LoadOptions {
   std::string sqlite_path = ":memory:";  // backing store of each plugin's key-value space
   std::string host_settings_json = "{}";  // what gh_host_api::host_settings shows, from load on
@@ -65,6 +73,26 @@ struct LoadOptions {
 // Load every enabled entry, in manifest order; optional entries that fail are logged and
 // skipped. Throws LoadError naming the file, the plugin and the versions involved.
 std::unique_ptr<PluginSet> load_plugins(const Manifest& manifest, const LoadOptions& options);
+
+// A reload that cannot be applied: every reason, one per entry.
+class ReloadRefused : public std::runtime_error {
+ public:
+  explicit ReloadRefused(std::vector<std::string> reasons);
+  const std::vector<std::string>& reasons() const noexcept { return reasons_; }
+
+ private:
+  std::vector<std::string> reasons_;
+};
+
+// The set `manifest` asks for, next to the running `current` (live reload): a plugin whose
+// name, library path, library file and config are unchanged is carried over as the same object
+// (its state, timers and user data survive); every other enabled entry is loaded anew (on_load
+// runs). `host_settings_json` is what newly loaded plugins see. `changes` receives one
+// {"plugin","change",...} object per difference. Throws ReloadRefused with every failure; then
+// nothing of `current` was touched.
+std::unique_ptr<PluginSet> reload_plugins(const PluginSet& current, const Manifest& manifest,
+                                          const std::string& host_settings_json,
+                                          nlohmann::json& changes);
 
 // Plugins (loaded or not) and their handlers as JSON: what /admin/handlers and
 // `glasshubctl plugins list --json` print.
