@@ -61,6 +61,11 @@ bool wait_for_output(const TestHost& host, const std::string& needle, size_t cou
   return true;
 }
 
+// POST /admin/reload with the admin token: what SIGHUP does, with the outcome as the answer.
+HttpResponse reload(const TestHost& host) {
+  return http_post(host.port(), "/admin/reload", "", {bearer(kAdminToken)}, 30s);
+}
+
 struct Client {
   WsClient phone;
   WsClient app;
@@ -186,7 +191,7 @@ TEST_CASE("A disabled plugin's timers are cancelled and its user state freed bef
   // Only test_versioned's handler changes: test_timers is carried over with its timers.
   overwrite(host.manifest_path(),
             reload_manifest(true, "test_versioned_v1", {"app:vr_echo"}).dump());
-  auto res = host.reload();
+  auto res = reload(host);
   REQUIRE(res.status == 200);
   CHECK(res.json()["changes"] ==
         json::parse(R"([{"plugin":"test_versioned","change":"handlers",
@@ -200,7 +205,7 @@ TEST_CASE("A disabled plugin's timers are cancelled and its user state freed bef
   CHECK(occurrences(host.output(), "test_timers: user state freed") == 0);
 
   overwrite(host.manifest_path(), reload_manifest(false, "test_versioned_v1").dump());
-  res = host.reload();
+  res = reload(host);
   REQUIRE(res.status == 200);
   const auto changes = res.json()["changes"];
   CHECK(std::count(changes.begin(), changes.end(),
@@ -239,7 +244,7 @@ TEST_CASE("A reload that does not validate is refused with its reasons and the o
     CHECK(user.phone.is_open());
   };
   auto refused_with = [&](const std::string& reason) {
-    const auto res = host.reload();
+    const auto res = reload(host);
     INFO(res.body);
     CHECK(res.status == 422);
     const auto body = res.json();
@@ -263,7 +268,7 @@ TEST_CASE("A reload that does not validate is refused with its reasons and the o
     m["plugins"][5]["library"] = test_plugin_library("test_not_plugin").string();
     m["plugins"].push_back(test_plugin_entry("test_dup"));
     overwrite(host.manifest_path(), m.dump());
-    const auto res = host.reload();
+    const auto res = reload(host);
     REQUIRE(res.status == 422);
     const auto errors = res.json()["errors"];
     CHECK(errors.size() == 2);  // every reason, not just the first

@@ -371,10 +371,6 @@ nlohmann::json TestHost::admin_handlers() const {
   return res.json();
 }
 
-HttpResponse TestHost::reload() const {
-  return http_post(port_, "/admin/reload", "", {bearer(kAdminToken)}, 30s);
-}
-
 nlohmann::json TestHost::health() const {
   const auto res = get("/health");
   if (res.status != 200) {

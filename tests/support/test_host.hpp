@@ -175,8 +175,6 @@ class TestHost {
   HttpResponse get(const std::string& target, const Headers& headers = {}) const;
   // GET /admin/handlers with the admin token; throws unless 200.
   nlohmann::json admin_handlers() const;
-  // POST /admin/reload with the admin token (what SIGHUP does; the answer carries the outcome).
-  HttpResponse reload() const;
   // GET /health; throws unless 200.
   nlohmann::json health() const;
 
