@@ -88,8 +88,11 @@ bool runs(const Generation& g, const gh_plugin* p) {
 // Moves the session to the current generation (strand, unpinned): what the reload took away is
 // retired for this user as if the session ended for it; what it added sees the session start.
 void catch_up(HubState& hub, UserSession& s) {
+  // A session being disposed finishes with the plugins that knew it (their user data is still
+  // to be freed); it lets go of them when it is destroyed.
+  if (s.disposed && s.generation) return;
   GenerationPtr previous = std::exchange(s.generation, hub.generation());
-  if (!previous || s.disposed) return;
+  if (!previous) return;
   ++s.generation_pins;  // the hooks below must not start another catch-up
   for (const auto& p : previous->set().plugins) {
     if (!p->loaded || runs(*s.generation, p.get())) continue;
