@@ -238,11 +238,11 @@ struct Dispatch {
     // A phone type no plugin handles is only relayed: validated without building a DOM.
     if (!from_app && !binary) {
       const std::string_view peeked = peek_type(frame);
-      if (!peeked.empty() && !hub.router().find(ep, peeked) &&
-          !hub.router().observers(ep, peeked) &&
+      if (!peeked.empty() && !g->router().find(ep, peeked) &&
+          !g->router().observers(ep, peeked) &&
           is_object_of_type(frame, peeked, hub.config.websocket.max_json_depth)) {
         log_receive(peeked);
-        unrouted(hub, s, ep, package, peeked, frame, false, lc);
+        unrouted(hub, *g, s, ep, package, peeked, frame, false, lc);
         return;
       }
     }
