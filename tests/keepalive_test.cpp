@@ -70,6 +70,24 @@ TEST_CASE("A phone with a bad or missing token is refused with 401", "[keepalive
         {{"email", "alice@example.com"}, {"exp", std::time(nullptr) - 60}}, kJwtSecret);
     result = phone.connect(host.port(), "/glasses-ws", {bearer(expired)});
   }
+  // Found by fuzz_jwt: an `exp` that is not an integer used to be skipped (RFC 7519 NumericDate
+  // may have a fraction; the reference refuses an `exp` that is not a number).
+  SECTION("expired token whose exp has a fraction") {
+    const auto expired = sign_hs256(
+        {{"email", "alice@example.com"}, {"exp", static_cast<double>(std::time(nullptr)) - 60.5}},
+        kJwtSecret);
+    result = phone.connect(host.port(), "/glasses-ws", {bearer(expired)});
+  }
+  SECTION("token whose exp is 0") {
+    const auto expired = sign_hs256({{"email", "alice@example.com"}, {"exp", 0}}, kJwtSecret);
+    result = phone.connect(host.port(), "/glasses-ws", {bearer(expired)});
+  }
+  SECTION("token whose exp is not a number") {
+    const auto bad = sign_hs256(
+        {{"email", "alice@example.com"}, {"exp", std::to_string(std::time(nullptr) + 3600)}},
+        kJwtSecret);
+    result = phone.connect(host.port(), "/glasses-ws", {bearer(bad)});
+  }
   SECTION("unsigned token (alg none)") {
     result = phone.connect(host.port(), "/glasses-ws",
                            {bearer(unsigned_token({{"email", "alice@example.com"}}))});

@@ -1,9 +1,9 @@
 #include <glasshub/core/auth.hpp>
 
 #include <jwt.h>
+#include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 
-#include <cerrno>
 #include <cstdlib>
 #include <ctime>
 #include <memory>
@@ -37,11 +37,19 @@ TokenCheck verify_core_token(std::string_view token, std::string_view secret) {
     out.error = "Invalid core token: only HS256 is accepted";
     return out;
   }
-  errno = 0;
-  long exp = jwt_get_grant_int(jwt.get(), "exp");
-  if (errno == 0 && exp != 0 && exp <= static_cast<long>(std::time(nullptr))) {
-    out.error = "Invalid core token: expired";
-    return out;
+  // `exp` is a NumericDate: any JSON number, fractions included (jwt_get_grant_int skips those).
+  if (std::unique_ptr<char, decltype(&std::free)> exp(jwt_get_grants_json(jwt.get(), "exp"),
+                                                      &std::free);
+      exp) {
+    const auto value = nlohmann::json::parse(exp.get(), nullptr, false);
+    if (!value.is_number()) {
+      out.error = "Invalid core token: exp must be a number";
+      return out;
+    }
+    if (value.get<double>() <= static_cast<double>(std::time(nullptr))) {
+      out.error = "Invalid core token: expired";
+      return out;
+    }
   }
   const char* email = jwt_get_grant(jwt.get(), "email");
   if (!email || !*email) {

@@ -1,0 +1,108 @@
+// fuzz_jwt: the phone's token check (Hub::authenticate_glasses over core/src/auth.cpp). The first
+// byte picks what the rest is, so that signed tokens reach the claim checks behind the HMAC:
+//   0: a whole token as the phone sends it
+//   1: the claims of a token the fuzzer signs with the hub's secret (HS256 header)
+//   2: the header of a token the fuzzer signs, with claims {"email":"fuzz@example.com"}
+// A signed token must still be refused when its header is not HS256 or its `exp` has passed.
+#include "finding.hpp"
+
+#include <glasshub/core/config.hpp>
+#include <glasshub/core/hub.hpp>
+#include <glasshub/core/manifest.hpp>
+#include <glasshub/core/plugin_loader.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <cstdint>
+#include <ctime>
+#include <string>
+#include <string_view>
+
+namespace {
+
+namespace core = glasshub::core;
+using glasshub::fuzz::finding;
+using nlohmann::json;
+
+constexpr std::string_view kSecret = "fuzz-jwt-secret";
+
+std::string base64url(std::string_view in) {
+  static const char* abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  uint32_t bits = 0;
+  int n = 0;
+  for (unsigned char c : in) {
+    bits = (bits << 8) | c;
+    n += 8;
+    while (n >= 6) out += abc[(bits >> (n -= 6)) & 63];
+  }
+  if (n > 0) out += abc[(bits << (6 - n)) & 63];
+  return out;
+}
+
+std::string sign(std::string_view header, std::string_view claims) {
+  std::string token = base64url(header) + "." + base64url(claims);
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), kSecret.data(), static_cast<int>(kSecret.size()),
+       reinterpret_cast<const unsigned char*>(token.data()), token.size(), mac, &len);
+  return token + "." + base64url(std::string_view(reinterpret_cast<char*>(mac), len));
+}
+
+// A Hub with no plugins: all authenticate_glasses needs is the configuration.
+const core::Hub& hub() {
+  static boost::asio::io_context ioc;
+  static const core::Hub h = [] {
+    core::Config config;
+    config.auth.jwt_secret = std::string(kSecret);
+    config.storage.sqlite_path = ":memory:";
+    return core::Hub(config, core::load_plugins(core::Manifest{}, {}), ioc);
+  }();
+  return h;
+}
+
+bool exp_has_passed(const json& claims) {
+  if (!claims.is_object()) return false;
+  auto it = claims.find("exp");
+  return it != claims.end() && it->is_number() &&
+         it->get<double>() <= static_cast<double>(std::time(nullptr));
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) return 0;
+  const std::string_view rest(reinterpret_cast<const char*>(data) + 1, size - 1);
+  std::string token;
+  json header, claims;
+  switch (data[0] % 3) {
+    case 0:
+      token = std::string(rest);
+      break;
+    case 1:
+      header = {{"alg", "HS256"}, {"typ", "JWT"}};
+      claims = json::parse(rest, nullptr, false);
+      token = sign(header.dump(), rest);
+      break;
+    default:
+      header = json::parse(rest, nullptr, false);
+      claims = {{"email", "fuzz@example.com"}};
+      token = sign(rest, claims.dump());
+      break;
+  }
+  const core::AuthResult r = hub().authenticate_glasses(token);
+  if (!r.ok) {
+    if (r.error.empty()) finding("a token was refused without a reason", token);
+    return 0;
+  }
+  if (r.user_id.empty()) finding("a token was accepted without a user id", token);
+  if (data[0] % 3 != 0) {
+    if (!header.is_object() || header.value("alg", json()) != "HS256")
+      finding("a token whose header is not HS256 was accepted", token);
+    if (exp_has_passed(claims)) finding("an expired token was accepted", token);
+  }
+  return 0;
+}
