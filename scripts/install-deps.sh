@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs glasshub's build and test dependencies from Debian 12 packages (run as root).
+# `install-deps.sh fuzz` adds clang-14 and its libFuzzer runtime for the fuzz preset.
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
@@ -8,6 +9,9 @@ packages=(
   libssl-dev libjwt-dev libsqlite3-dev libsqlitecpp-dev
   liblc3-dev liblc3-tools
 )
+if [[ "${1:-}" == fuzz ]]; then
+  packages+=(clang-14 libclang-rt-14-dev python3)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
