@@ -146,7 +146,8 @@ class World {
                                                   core::plugin_host_settings(setup().config)}),
              ioc_) {
     hub_.set_http_client(http_);
-    for (const AppSpec& a : kApps) session_ids_[slot_of(a.letter)] = hub_.expect_app(kUser, a.package);
+    for (std::size_t i = 0; i < kApps.size(); ++i)
+      session_ids_[i] = hub_.expect_app(kUser, kApps[i].package);
     connect_phone();
     connect_app(0);
     connect_app(1);
@@ -312,7 +313,8 @@ class World {
     hub_.serve_http(std::move(in), [replied](core::HttpOut out) {
       if (*replied) finding("a route answered twice", out.body);
       *replied = true;
-      if (out.status < 100 || out.status > 599) finding("a route answered an invalid status", out.body);
+      if (out.status < 100 || out.status > 599)
+        finding("a route answered an invalid status", out.body);
       if (out.content_type == "application/json" &&
           json::parse(out.body, nullptr, false).is_discarded())
         finding("a route answered JSON that does not parse", out.body);

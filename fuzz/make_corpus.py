@@ -102,18 +102,20 @@ def frame_seeds(catalog):
             '"frameDurationMs":10,"frameSizeBytes":40}}',
             subscribe("b", ["audio_chunk"]), "G" + "\x11" * 40 + "\x22" * 21, "G" + "\x33" * 19),
         "display-throttle": script(
-            'g{"type":"glasses_connection_state","status":"CONNECTED","modelName":"Simulated Glasses"}',
-            "a" + example({"type": "display_event", "fields": {
-                "type": "string", "packageName": "string", "view": "string", "layout": "object",
-                "durationMs": "number"}}),
+            'g{"type":"glasses_connection_state","status":"CONNECTED",'
+            '"modelName":"Simulated Glasses"}',
+            'a{"type":"display_event","packageName":"com.fuzz.app","view":"main",'
+            '"layout":{"layoutType":"text_wall","text":"one"},"durationMs":3}',
             'b{"type":"display_event","packageName":"com.fuzz.background","view":"main",'
             '"layout":{"layoutType":"reference_card","title":"t","text":"x"},"forceDisplay":true}',
-            "t3", "a" + example({"type": "display_event", "fields": {
-                "type": "string", "packageName": "string", "view": "string", "layout": "object"}}),
+            "t3",
+            'a{"type":"display_event","packageName":"com.fuzz.app","view":"dashboard",'
+            '"layout":{"layoutType":"double_text_wall","topText":"a","bottomText":"b"}}',
             "t10"),
         "dashboard": script(
             init_dash,
-            'd{"type":"dashboard_mode_change","packageName":"com.fuzz.dashboard","mode":"expanded"}',
+            'd{"type":"dashboard_mode_change","packageName":"com.fuzz.dashboard",'
+            '"mode":"expanded"}',
             'd{"type":"dashboard_system_update","packageName":"com.fuzz.dashboard",'
             '"section":"topLeft","content":"12:00"}',
             'a{"type":"dashboard_content_update","packageName":"com.fuzz.app","content":"hi",'

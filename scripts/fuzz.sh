@@ -15,7 +15,10 @@ build=build/fuzz
 scripts/install-deps.sh fuzz
 start=$(date +%s)
 mkdir -p "$build/logs"
-cmake --preset fuzz > "$build/logs/configure.log" 2>&1 || { cat "$build/logs/configure.log"; exit 1; }
+if ! cmake --preset fuzz > "$build/logs/configure.log" 2>&1; then
+  cat "$build/logs/configure.log"
+  exit 1
+fi
 cmake --build --preset fuzz
 python3 fuzz/make_corpus.py "$catalog" . "$build"
 echo "fuzz.sh: build took $(( $(date +%s) - start )) s"
@@ -37,7 +40,7 @@ for t in "${targets[@]}"; do
     echo "fuzz.sh: $t FOUND A PROBLEM (exit $rc); log: $log"
     grep -E 'ERROR:|runtime error|fuzz finding|SUMMARY' "$log" | head -n 5 || true
     grep -E 'Test unit written to' "$log" | sed 's/^/fuzz.sh:   /' || true
-    echo "fuzz.sh:   replay: $build/bin/$t <that file>   (GLASSHUB_FUZZ_LOG=debug for fuzz_frame's log)"
+    echo "fuzz.sh:   replay: $build/bin/$t <that file> (docs/fuzzing.md)"
   else
     echo "fuzz.sh: $t ok: ${summary:-no summary} ($(find "$corpus" -type f | wc -l) corpus files)"
   fi

@@ -13,8 +13,8 @@ struct TokenCheck {
   std::string error;                   // why not, for the connection_error body
 };
 
-// Accepts only HS256 with a valid signature, an `email` claim and (if present) `exp` in the
-// future. `alg: none` and every other algorithm are refused.
+// Accepts only HS256 with a valid signature, an `email` claim and (if present) an `exp` that is a
+// number in the future. `alg: none` and every other algorithm are refused.
 TokenCheck verify_core_token(std::string_view token, std::string_view secret);
 
 // Mint a development token for `email`, valid `ttl_seconds` from now (0: no `exp`; negative:
