@@ -1,10 +1,12 @@
 // fuzz_jwt: the phone's token check (Hub::authenticate_glasses over core/src/auth.cpp). The first
 // byte picks what the rest is, so that signed tokens reach the claim checks behind the HMAC:
 //   0: a whole token as the phone sends it
-//   1: the claims of a token the fuzzer signs with the hub's secret (HS256 header)
-//   2: the header of a token the fuzzer signs, with claims {"email":"fuzz@example.com"}
+//   1: the claims (JSON) of a token the fuzzer signs with the hub's secret (HS256 header)
+//   2: the header (JSON) of a token the fuzzer signs, with claims {"email":"fuzz@example.com"}
+// Signing goes through tests/support/jwt.cpp, over the input's bytes as they are.
 // A signed token must still be refused when its header is not HS256 or its `exp` has passed.
 #include "finding.hpp"
+#include "support/jwt.hpp"
 
 #include <glasshub/core/config.hpp>
 #include <glasshub/core/hub.hpp>
@@ -13,8 +15,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <cstdint>
 #include <ctime>
@@ -25,32 +25,10 @@ namespace {
 
 namespace core = glasshub::core;
 using glasshub::fuzz::finding;
+using glasshub::test::sign_hs256_text;
 using nlohmann::json;
 
 constexpr std::string_view kSecret = "fuzz-jwt-secret";
-
-std::string base64url(std::string_view in) {
-  static const char* abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  uint32_t bits = 0;
-  int n = 0;
-  for (unsigned char c : in) {
-    bits = (bits << 8) | c;
-    n += 8;
-    while (n >= 6) out += abc[(bits >> (n -= 6)) & 63];
-  }
-  if (n > 0) out += abc[(bits << (6 - n)) & 63];
-  return out;
-}
-
-std::string sign(std::string_view header, std::string_view claims) {
-  std::string token = base64url(header) + "." + base64url(claims);
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), kSecret.data(), static_cast<int>(kSecret.size()),
-       reinterpret_cast<const unsigned char*>(token.data()), token.size(), mac, &len);
-  return token + "." + base64url(std::string_view(reinterpret_cast<char*>(mac), len));
-}
 
 // A Hub with no plugins: all authenticate_glasses needs is the configuration.
 const core::Hub& hub() {
@@ -76,21 +54,23 @@ bool exp_has_passed(const json& claims) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const std::string_view rest(reinterpret_cast<const char*>(data) + 1, size - 1);
+  constexpr std::string_view kHeader = R"({"alg":"HS256","typ":"JWT"})";
+  constexpr std::string_view kClaims = R"({"email":"fuzz@example.com"})";
   std::string token;
-  json header, claims;
+  json header, claims;  // as this target reads them, for the checks after the verdict
   switch (data[0] % 3) {
     case 0:
       token = std::string(rest);
       break;
     case 1:
-      header = {{"alg", "HS256"}, {"typ", "JWT"}};
+      token = sign_hs256_text(kHeader, rest, kSecret);
+      header = json::parse(kHeader);
       claims = json::parse(rest, nullptr, false);
-      token = sign(header.dump(), rest);
       break;
     default:
+      token = sign_hs256_text(rest, kClaims, kSecret);
       header = json::parse(rest, nullptr, false);
-      claims = {{"email", "fuzz@example.com"}};
-      token = sign(rest, claims.dump());
+      claims = json::parse(kClaims);
       break;
   }
   const core::AuthResult r = hub().authenticate_glasses(token);

@@ -33,7 +33,9 @@ TokenCheck verify_core_token(std::string_view token, std::string_view secret) {
     out.error = "Invalid core token: signature or format check failed";
     return out;
   }
-  if (jwt_get_alg(jwt.get()) != JWT_ALG_HS256) {
+  // libjwt matches the name without case ("Hs256"); RFC 7515 names are case-sensitive.
+  const char* alg = jwt_get_header(jwt.get(), "alg");
+  if (jwt_get_alg(jwt.get()) != JWT_ALG_HS256 || !alg || std::string_view(alg) != "HS256") {
     out.error = "Invalid core token: only HS256 is accepted";
     return out;
   }

@@ -39,9 +39,14 @@ std::string base64url(std::string_view bytes) {
 
 }  // namespace
 
-std::string sign_hs256(const nlohmann::json& claims, std::string_view secret) {
-  const std::string signing_input =
-      base64url(R"({"alg":"HS256","typ":"JWT"})") + "." + base64url(claims.dump());
+std::string sign_hs256(const nlohmann::json& claims, std::string_view secret,
+                       const nlohmann::json& header) {
+  return sign_hs256_text(header.dump(), claims.dump(), secret);
+}
+
+std::string sign_hs256_text(std::string_view header, std::string_view claims,
+                            std::string_view secret) {
+  const std::string signing_input = base64url(header) + "." + base64url(claims);
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int mac_len = 0;
   if (!HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
