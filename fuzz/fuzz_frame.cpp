@@ -255,9 +255,8 @@ class World {
     auto conn = new_connection();
     auto result = hub_.app_init(conn, frame);
     if (auto* refused = std::get_if<core::AppRefused>(&result)) {
-      conn->send(std::make_shared<const std::string>(
-                     core::app_error_frame(refused->code, refused->message)),
-                 GH_FRAME_TEXT, GH_DELIVERY_RELIABLE);
+      conn->send(core::app_error_frame(refused->code, refused->message), GH_FRAME_TEXT,
+                 GH_DELIVERY_RELIABLE);
       if (refused->close_code != 0) conn->close(refused->close_code, refused->close_reason);
       return;
     }
