@@ -38,6 +38,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -348,7 +349,7 @@ class World {
     if (ms <= 0) return;
     waited_ms_ += ms;
     ioc_.restart();
-    ioc_.run_for(std::chrono::milliseconds(ms));
+    run_handlers([&] { return ioc_.run_for(std::chrono::milliseconds(ms)); });
   }
 
   // Runs every handler that is ready (timers that are due included) and tells the hub about
@@ -358,11 +359,23 @@ class World {
     for (;;) {
       ioc_.restart();
       std::size_t n;
-      while ((n = ioc_.poll()) > 0) {
+      while ((n = run_handlers([this] { return ioc_.poll(); })) > 0) {
         handlers += n;
         if (handlers > kMaxHandlersPerStep) finding("the host never settles after one action");
       }
       if (!report_closes()) return;
+    }
+  }
+  // An exception out of a handler would end the host's I/O thread: a finding, reported here
+  // rather than as the teardown's complaint about what it left behind.
+  template <class Run>
+  static std::size_t run_handlers(Run run) {
+    try {
+      return run();
+    } catch (const std::exception& e) {
+      finding("an exception escaped a handler into the io_context", e.what());
+    } catch (...) {
+      finding("an exception escaped a handler into the io_context");
     }
   }
   bool report_closes() {

@@ -3,6 +3,8 @@
 # bounded time from its seed corpus (docs/fuzzing.md). Exits non-zero on any finding and prints
 # the input that caused it.
 #   scripts/fuzz.sh [seconds-per-target] [target...]     (default: 30 s; every target)
+# Each run starts from the seeds alone, so its length does not grow with earlier runs; set
+# GLASSHUB_FUZZ_KEEP_CORPUS=1 to start from what earlier runs found instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
@@ -20,6 +22,7 @@ if ! cmake --preset fuzz > "$build/logs/configure.log" 2>&1; then
   exit 1
 fi
 cmake --build --preset fuzz
+[[ ${GLASSHUB_FUZZ_KEEP_CORPUS:-0} == 1 ]] || rm -rf "$build/corpus"
 python3 fuzz/make_corpus.py "$catalog" . "$build"
 echo "fuzz.sh: build took $(( $(date +%s) - start )) s"
 
