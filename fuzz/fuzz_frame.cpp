@@ -16,7 +16,8 @@
 //   p P                     the phone drops and reconnects at once / after its session ended
 //   t<ms>                   let time pass (timers fire); at most 40 ms per input
 // Every iteration builds a fresh Hub on a fresh io_context (plugins stay mapped, see below), so
-// an input replays the same way alone and inside a run.
+// an input does not depend on the inputs before it; timers of a few ms still fire or not with the
+// machine's speed.
 #include "fake_peers.hpp"
 
 #include <glasshub/core/auth.hpp>
@@ -44,6 +45,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace {
 
