@@ -144,6 +144,8 @@ def frame_seeds(catalog):
         "legacy-settings": script('g{"type":"request_settings","sessionId":"fuzz@example.com"}',
                                   'g{"type":"core_status_update","status":{"core_info":'
                                   '{"default_wearable":"Even Realities G1"}}}'),
+        # fuzz_frame's open finding (docs/fuzzing.md): a session left behind, now and then.
+        "phone-drops-twice": script('a{"type":"dashboar', "P", "P"),
         "malformed": script("g{", "a[1]", 'g{"type":7}', "a" + "[" * 70 + "]" * 70, "B\x00\x01"),
     })
     return seeds
