@@ -19,6 +19,7 @@
 // an input does not depend on the inputs before it; timers of a few ms still fire or not with the
 // machine's speed.
 #include "fake_peers.hpp"
+#include "ws_frame.hpp"
 
 #include <glasshub/core/auth.hpp>
 #include <glasshub/core/config.hpp>
@@ -234,8 +235,17 @@ class World {
     hub_.glasses_closed(phone_session_, phone_, code);
   }
   void phone_frame(std::string_view payload, bool binary) {
-    if (phone_ && !phone_closed_ && !phone_->closing())
-      hub_.glasses_frame(phone_session_, phone_, std::string(payload), binary);
+    if (!phone_ || phone_closed_ || phone_->closing()) return;
+    if (!text_reaches_core(*phone_, payload, binary)) return;
+    hub_.glasses_frame(phone_session_, phone_, std::string(payload), binary);
+  }
+
+  // host/src/ws_connection.cpp closes a socket with 1007 on text that is not UTF-8, before the
+  // core sees it.
+  static bool text_reaches_core(FakeConnection& conn, std::string_view payload, bool binary) {
+    if (binary || glasshub::host::ws::valid_utf8(payload)) return true;
+    conn.close(glasshub::host::ws::close_code::bad_payload, "Invalid UTF-8");
+    return false;
   }
   void phone_drop(bool until_session_ends) {
     close_phone(1006);
@@ -256,6 +266,7 @@ class World {
   // What host/src/app_endpoint.cpp does with the first frame of an app socket.
   void first_frame(std::string_view frame) {
     auto conn = new_connection();
+    if (!text_reaches_core(*conn, frame, false)) return;
     auto result = hub_.app_init(conn, frame);
     if (auto* refused = std::get_if<core::AppRefused>(&result)) {
       conn->send(core::app_error_frame(refused->code, refused->message), GH_FRAME_TEXT,
@@ -276,7 +287,9 @@ class World {
     return &sockets_[current_[slot]];
   }
   void app_frame(std::size_t slot, std::string_view payload, bool binary) {
-    if (AppSocket* a = current(slot); a && !a->close_reported && !a->conn->closing())
+    AppSocket* a = current(slot);
+    if (!a || a->close_reported || a->conn->closing()) return;
+    if (text_reaches_core(*a->conn, payload, binary))
       hub_.app_frame(a->session, kApps[slot].package, a->conn, std::string(payload), binary);
   }
   void report_app_closed(AppSocket& a, uint16_t code) {
