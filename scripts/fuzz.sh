@@ -11,7 +11,8 @@ seconds=${1:-30}
 shift || true
 targets=("$@")
 ((${#targets[@]})) || targets=(fuzz_frame fuzz_config fuzz_manifest fuzz_jwt)
-catalog=${GLASSHUB_PROTOCOL_CATALOG:-../shared/protocol-catalog.json}
+# A copy of ../shared/protocol-catalog.json, so a clone alone builds the same seeds.
+catalog=${GLASSHUB_PROTOCOL_CATALOG:-fuzz/protocol-catalog.json}
 build=build/fuzz
 
 scripts/install-deps.sh fuzz
