@@ -386,7 +386,11 @@ namespace {
 void dispose(HubState& hub, const std::shared_ptr<UserSession>& s) {
   {
     std::lock_guard lock(hub.registry_mutex);
-    if (s->glasses || s->pending_attach.load() > 0) return;  // the phone came back
+    if (s->glasses) return;  // the phone came back
+    if (s->pending_attach.load() > 0) {  // a socket being attached: dispose once it is in
+      s->dispose_when_attached = true;
+      return;
+    }
     auto it = hub.sessions.find(s->user_id);
     if (it != hub.sessions.end() && it->second == s) hub.sessions.erase(it);
     s->disposed = true;
@@ -600,6 +604,7 @@ std::shared_ptr<UserSession> Hub::glasses_connected(const std::string& user_id,
       s->grace_timer->cancel();
       s->grace_timer.reset();
     }
+    s->dispose_when_attached = false;  // the phone is back: no disposal is owed
     ConnectionPtr old = std::exchange(s->glasses, conn);
     if (old && old != conn) old->close(1000, "Replaced by a newer connection");
     log_line(spdlog::level::info, "glasses_connected",
@@ -716,6 +721,9 @@ AppInitResult Hub::app_init(const ConnectionPtr& conn, std::string_view frame) {
     log_line(spdlog::level::info, "app_connected", "app socket attached",
              {.user_id = s->user_id, .package_name = package});
     run_hooks(hub, *s, Hook::app_connected, package);
+    // The phone's grace ended while this app was being attached: the session ends now, as it
+    // would have without the app (otherwise nothing would ever dispose it).
+    if (s->dispose_when_attached && !s->glasses && s->pending_attach.load() == 0) dispose(hub, s);
   });
   return AppAccepted{s, package};
 }

@@ -60,6 +60,7 @@ class UserSession : public std::enable_shared_from_this<UserSession> {
   std::shared_ptr<const Generation> generation;  // the plugins this user runs (live reload)
   int generation_pins = 0;  // GenerationScopes open: no switch while plugins of it run
   std::atomic<int> pending_attach{0};  // sockets being attached: disposal must wait
+  bool dispose_when_attached = false;  // the grace ended during an attach (strand only)
 
   bool on_strand() const noexcept { return strand.running_in_this_thread(); }
 
