@@ -731,6 +731,9 @@ AppInitResult Hub::app_init(const ConnectionPtr& conn, std::string_view frame) {
 void Hub::app_frame(const std::shared_ptr<UserSession>& s, const std::string& package,
                     const ConnectionPtr&, std::string frame, bool binary) {
   asio::post(s->strand, [&hub = *state_, s, package, frame = std::move(frame), binary] {
+    // A socket still closing after its session ended: its late frames touch no plugin (they
+    // would act on a session nobody can reach, and count as handler errors in /health).
+    if (s->disposed) return hub.stats.count_dropped("session_ended");
     Dispatch::run(hub, *s, GH_ENDPOINT_APP, package, frame, binary);
   });
 }
