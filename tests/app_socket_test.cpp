@@ -287,6 +287,29 @@ TEST_CASE("An app message nobody handles gets UNSUPPORTED_MESSAGE_TYPE; the sock
   expect_relayed(phone, app, {{"type", "my_event"}});
 }
 
+TEST_CASE("A second init on a live app socket gets ALREADY_INITIALIZED; the binding stays",
+          "[app]") {
+  TestHost host(two_apps());
+  auto phone = host.connect_phone(kUser);
+  const auto sid = allow_app(phone);
+  const auto other_sid = allow_app(phone, kOtherPackage);
+  auto app = connect_app(host.port(), sid);
+  subscribe(app, sid, {"my_event"});
+
+  SECTION("the same session again") { app.send_json(app_init(sid)); }
+  SECTION("another package's session, with its key") {
+    app.send_json(app_init(other_sid, kOtherPackage, kOtherKey));
+  }
+  const auto error = expect_app_error(app, "ALREADY_INITIALIZED");
+  CHECK(is_iso_ms(error["timestamp"]));
+  CHECK(app.collect_for(200ms).empty());  // no second ack, no close
+  REQUIRE(app.is_open());
+  expect_relayed(phone, app, {{"type", "my_event"}});  // still the first session's socket
+  CHECK(host.metric("glasshub_connections_rejected_total{reason=\"app_already_initialized\"}") ==
+        "1");
+  CHECK(host.health()["connections"]["appConnections"] == 1);
+}
+
 TEST_CASE("An app that drops keeps its subscriptions for app.gracePeriodMs", "[app][grace]") {
   TestHost host(app_host_setup({{"app", {{"gracePeriodMs", 600}}}}));
   auto phone = host.connect_phone(kUser);

@@ -56,7 +56,9 @@ bool is_relayed(const std::string& frame, int seq) {
 
 TEST_CASE("An app that stops reading is closed with 1013; the others get every event",
           "[backpressure]") {
-  HostSetup setup = app_host_setup({{"websocket", {{"sendQueueMaxBytes", kQueueCap}}}});
+  // The phone floods as fast as it can: the message rate limit (connection_limits_test) is off.
+  HostSetup setup = app_host_setup({{"websocket", {{"sendQueueMaxBytes", kQueueCap}}},
+                                    {"limits", {{"messagesPerSecond", 0}}}});
   setup.config["apps"].push_back(app_registry_entry(kReaderPackage, "reader-key"));
   TestHost host(setup);
   auto phone = host.connect_phone(kUser);

@@ -132,12 +132,7 @@ long long ms_between(Clock::time_point a, Clock::time_point b) {
 }
 
 std::string metric(const TestHost& host, const std::string& name) {
-  const std::string body = host.get("/metrics").body;
-  const std::string key = "glasshub_plugin_display_" + name + " ";
-  const auto pos = body.find("\n" + key);
-  if (pos == std::string::npos) return "(absent)";
-  const auto start = pos + 1 + key.size();
-  return body.substr(start, body.find('\n', start) - start);
+  return host.metric("glasshub_plugin_display_" + name);
 }
 
 struct Connected {

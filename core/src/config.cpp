@@ -140,7 +140,7 @@ Environment process_environment() {
 Config parse_config(const json& doc) {
   if (!doc.is_object()) throw ConfigError("(root)", "the configuration must be a JSON object");
   static const char* known[] = {"server", "websocket", "session", "app", "auth",
-                                "storage", "logging", "apps", "$schema"};
+                                "storage", "logging", "apps", "limits", "$schema"};
   for (auto it = doc.begin(); it != doc.end(); ++it) {
     bool ok = false;
     for (const char* k : known) ok = ok || it.key() == k;
@@ -173,6 +173,14 @@ Config parse_config(const json& doc) {
   read_uint(ws, "websocket", "maxJsonDepth", c.websocket.max_json_depth, 8, 4096);
   read_uint(ws, "websocket", "sendQueueMaxBytes", c.websocket.send_queue_max_bytes, 1024, 1ull << 34);
   read_uint(ws, "websocket", "tcpUserTimeoutMs", c.websocket.tcp_user_timeout_ms, 0, 3600000);
+
+  const json& limits = section(doc, "limits");
+  read_uint(limits, "limits", "maxConnections", c.limits.max_connections);
+  read_uint(limits, "limits", "maxConnectionsPerUser", c.limits.max_connections_per_user);
+  read_uint(limits, "limits", "newConnectionsPerSecond", c.limits.new_connections_per_second);
+  read_uint(limits, "limits", "newConnectionsBurst", c.limits.new_connections_burst, 1);
+  read_uint(limits, "limits", "messagesPerSecond", c.limits.messages_per_second);
+  read_uint(limits, "limits", "messageBurst", c.limits.message_burst, 1);
 
   const json& session = section(doc, "session");
   read_uint(session, "session", "gracePeriodMs", c.session.grace_period_ms);
@@ -293,6 +301,13 @@ json config_to_json(const Config& c) {
         {"maxJsonDepth", c.websocket.max_json_depth},
         {"sendQueueMaxBytes", c.websocket.send_queue_max_bytes},
         {"tcpUserTimeoutMs", c.websocket.tcp_user_timeout_ms}}},
+      {"limits",
+       {{"maxConnections", c.limits.max_connections},
+        {"maxConnectionsPerUser", c.limits.max_connections_per_user},
+        {"newConnectionsPerSecond", c.limits.new_connections_per_second},
+        {"newConnectionsBurst", c.limits.new_connections_burst},
+        {"messagesPerSecond", c.limits.messages_per_second},
+        {"messageBurst", c.limits.message_burst}}},
       {"session",
        {{"gracePeriodMs", c.session.grace_period_ms},
         {"gracePeriodCleanupEnabled", c.session.grace_period_cleanup_enabled}}},

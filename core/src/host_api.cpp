@@ -312,6 +312,7 @@ gh_status http_respond(gh_plugin* p, uint64_t id, uint16_t status, gh_str conten
   if (status < 100 || status > 599) return GH_ERR_INVALID_ARGUMENT;
   HttpReplyFn fn = p->hub->replies.take(id, p);
   if (!fn) return GH_ERR_NOT_FOUND;
+  if (status >= 400 && status < 500) p->hub->stats.count_rejected("http_plugin_4xx");
   HttpOut out;
   out.status = status;
   if (content_type.len) out.content_type = std::string(sv(content_type));

@@ -204,6 +204,7 @@ gh_status on_subscription_update(void*, const gh_message* m) {
       accepted.push_back(std::move(stream));
   }
   link.subscriptions = std::move(accepted);  // full replace
+  if (!rejected.empty()) s.hub.stats.count_rejected("app_permission_denied");
   if (!rejected.empty() && link.conn) {
     json err = {{"type", "permission_error"},
                 {"message", "Some subscriptions were rejected due to missing permissions"},
@@ -368,6 +369,13 @@ struct Dispatch {
       if (from_app)
         reply_error(s, true, package, "UNSUPPORTED_MESSAGE_TYPE",
                     "Binary frames are not accepted on the app socket");
+      return;
+    }
+    if (type == "tpa_connection_init") {
+      // A socket stays bound to the session it opened (the SDK re-inits on a new socket only).
+      hub.stats.count_rejected("app_already_initialized");
+      reply_error(s, true, package, "ALREADY_INITIALIZED",
+                  "This socket is already initialized; open a new socket to initialize again");
       return;
     }
     hub.stats.count_unrouted(true, type);
@@ -731,6 +739,9 @@ AppInitResult Hub::app_init(const ConnectionPtr& conn, std::string_view frame) {
 void Hub::app_frame(const std::shared_ptr<UserSession>& s, const std::string& package,
                     const ConnectionPtr&, std::string frame, bool binary) {
   asio::post(s->strand, [&hub = *state_, s, package, frame = std::move(frame), binary] {
+    // A socket still closing after its session ended: its late frames touch no plugin (they
+    // would act on a session nobody can reach, and count as handler errors in /health).
+    if (s->disposed) return hub.stats.count_dropped("session_ended");
     Dispatch::run(hub, *s, GH_ENDPOINT_APP, package, frame, binary);
   });
 }
@@ -1020,6 +1031,7 @@ bool Hub::serve_http(HttpIn in, HttpReplyFn reply) {
   if (!match) return false;
   // Plugins parse bodies themselves: a body nested past the limit never reaches them.
   if (json_nesting_exceeds(in.body, hub.config.websocket.max_json_depth)) {
+    hub.stats.count_rejected("http_nested_too_deeply");
     reply(json_out(400, {{"success", false}, {"message", "Request body is nested too deeply"}}));
     return true;
   }
@@ -1032,12 +1044,14 @@ bool Hub::serve_http(HttpIn in, HttpReplyFn reply) {
     if (auth.size() > 7 && (auth.substr(0, 7) == "Bearer " || auth.substr(0, 7) == "bearer "))
       token = auth.substr(7);
     if (token.empty()) {
+      hub.stats.count_rejected("http_auth");
       reply(json_out(401, {{"success", false}, {"error", "Authorization header missing"},
                            {"message", "Authorization header missing"}}));
       return true;
     }
     TokenCheck check = verify_core_token(token, hub.config.auth.jwt_secret);
     if (!check.user_id) {
+      hub.stats.count_rejected("http_auth");
       reply(json_out(401, {{"success", false}, {"error", check.error},
                            {"message", check.error}}));
       return true;

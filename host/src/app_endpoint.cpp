@@ -24,15 +24,28 @@ bool is_init(std::string_view frame) {
 
 }  // namespace
 
-void app_endpoint::upgrade(core::Hub& hub, beast::tcp_stream& stream, const http_request& req) {
+std::optional<http_response> app_endpoint::upgrade(core::Hub& hub, admission& limits,
+                                                   beast::tcp_stream& stream,
+                                                   const http_request& req) {
+  auto admitted = limits.admit({});
+  if (auto* refused = std::get_if<admission::refusal>(&admitted)) {
+    hub.count_rejected_connection(refused->reason);
+    // The shape of the reference's header-auth refusals (protocol.md §4.2).
+    const nlohmann::ordered_json body{{"type", "tpa_connection_error"},
+                                      {"code", refused->code},
+                                      {"message", refused->message},
+                                      {"timestamp", core::iso_timestamp()}};
+    return admission::respond(req, *refused, body.dump());
+  }
   const auto& config = hub.config();
   // SDK 2.1.29 must only get protocol pings: one after an interval of silence, and the socket
   // is dropped when another interval passes without a byte.
   const std::chrono::milliseconds ping_interval(config.websocket.app_ping_interval_ms);
   auto handler = std::make_unique<app_endpoint>(hub, stream.get_executor());
-  std::make_shared<ws_connection>(stream.release_socket(), std::move(handler), config.websocket,
-                                  ping_interval)
+  std::make_shared<ws_connection>(stream.release_socket(), std::move(handler), config,
+                                  ping_interval, std::get<admission::ticket>(std::move(admitted)))
       ->run(req);
+  return std::nullopt;
 }
 
 app_endpoint::app_endpoint(core::Hub& hub, const net::any_io_executor& strand)
@@ -51,6 +64,7 @@ void app_endpoint::on_frame(const core::ConnectionPtr& conn, std::string&& bytes
   if (session_) return hub_.app_frame(session_, package_, conn, std::move(bytes), binary);
   if (refused_) return;  // closing: nothing more to say
   if (binary || !is_init(bytes)) {
+    hub_.count_rejected_connection("app_not_initialized");
     send_error(conn, "SESSION_NOT_FOUND", "Not initialized: send tpa_connection_init first");
     return;
   }
@@ -71,8 +85,15 @@ void app_endpoint::init(const core::ConnectionPtr& conn, std::string_view frame)
   conn->close(refused.close_code, std::move(refused.close_reason));
 }
 
+void app_endpoint::on_rate_limited(const core::ConnectionPtr& conn,
+                                   message_rate::verdict verdict) {
+  answer_rate_limited(hub_, conn, verdict, true);
+}
+
 void app_endpoint::on_closed(const core::ConnectionPtr& conn, uint16_t close_code) {
   init_timer_.cancel();
+  if (auto why = ws_connection::refused_reason(close_code); !why.empty())
+    hub_.count_rejected_connection("app_" + std::string(why));
   if (session_) hub_.app_closed(session_, package_, conn, close_code);
 }
 

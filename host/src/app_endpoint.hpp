@@ -1,6 +1,7 @@
 // `/app-ws`: an app server's socket. Lifecycle only: init handshake and timeout, then the hub.
 #pragma once
 
+#include "admission.hpp"
 #include "http_message.hpp"
 #include "ws_handler.hpp"
 
@@ -9,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -16,13 +18,16 @@ namespace glasshub::host {
 
 class app_endpoint final : public ws_handler {
  public:
-  // SDK 2.1.29 authenticates with its first message, so every upgrade is accepted.
-  static void upgrade(core::Hub& hub, beast::tcp_stream& stream, const http_request& req);
+  // SDK 2.1.29 authenticates with its first message, so every upgrade within the limits is
+  // accepted; otherwise the 429/503 to answer instead is returned.
+  static std::optional<http_response> upgrade(core::Hub& hub, admission& limits,
+                                              beast::tcp_stream& stream, const http_request& req);
 
   app_endpoint(core::Hub& hub, const net::any_io_executor& strand);
 
   void on_open(const core::ConnectionPtr& conn) override;
   void on_frame(const core::ConnectionPtr& conn, std::string&& bytes, bool binary) override;
+  void on_rate_limited(const core::ConnectionPtr& conn, message_rate::verdict verdict) override;
   void on_closed(const core::ConnectionPtr& conn, uint16_t close_code) override;
 
  private:

@@ -25,7 +25,8 @@ std::string phone_token(const http_request& req) {
 
 }  // namespace
 
-std::optional<http_response> glasses_endpoint::upgrade(core::Hub& hub, beast::tcp_stream& stream,
+std::optional<http_response> glasses_endpoint::upgrade(core::Hub& hub, admission& limits,
+                                                       beast::tcp_stream& stream,
                                                        const http_request& req) {
   const core::AuthResult auth = hub.authenticate_glasses(phone_token(req));
   if (!auth.ok) {
@@ -35,11 +36,21 @@ std::optional<http_response> glasses_endpoint::upgrade(core::Hub& hub, beast::tc
                                       {"timestamp", core::iso_timestamp()}};
     return make_response(req, http::status::unauthorized, "application/json", body.dump());
   }
+  auto admitted = limits.admit(auth.user_id);
+  if (auto* refused = std::get_if<admission::refusal>(&admitted)) {
+    hub.count_rejected_connection(refused->reason);
+    const nlohmann::ordered_json body{{"type", "connection_error"},
+                                      {"code", refused->code},
+                                      {"message", refused->message},
+                                      {"timestamp", core::iso_timestamp()}};
+    return admission::respond(req, *refused, body.dump());
+  }
   // No protocol-level keepalive: the phone's socket API cannot see pings; the JSON heartbeat
   // below keeps the socket busy and checks liveness.
   auto handler = std::make_unique<glasses_endpoint>(hub, auth.user_id, stream.get_executor());
-  std::make_shared<ws_connection>(stream.release_socket(), std::move(handler),
-                                  hub.config().websocket, std::chrono::milliseconds(0))
+  std::make_shared<ws_connection>(stream.release_socket(), std::move(handler), hub.config(),
+                                  std::chrono::milliseconds(0),
+                                  std::get<admission::ticket>(std::move(admitted)))
       ->run(req);
   return std::nullopt;
 }
@@ -66,8 +77,16 @@ void glasses_endpoint::on_frame(const core::ConnectionPtr& conn, std::string&& b
   if (session_) hub_.glasses_frame(session_, conn, std::move(bytes), binary);
 }
 
+void glasses_endpoint::on_rate_limited(const core::ConnectionPtr& conn,
+                                       message_rate::verdict verdict) {
+  last_received_ = clock::now();  // over its rate is not silent
+  answer_rate_limited(hub_, conn, verdict, false);
+}
+
 void glasses_endpoint::on_closed(const core::ConnectionPtr& conn, uint16_t close_code) {
   closed_ = true;
+  if (auto why = ws_connection::refused_reason(close_code); !why.empty())
+    hub_.count_rejected_connection("glasses_" + std::string(why));
   heartbeat_.cancel();
   if (session_) hub_.glasses_closed(session_, conn, close_code);
 }

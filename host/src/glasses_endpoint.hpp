@@ -1,6 +1,7 @@
 // `/glasses-ws`: the phone's socket. Lifecycle only: auth, heartbeat, hand frames to the hub.
 #pragma once
 
+#include "admission.hpp"
 #include "http_message.hpp"
 #include "ws_handler.hpp"
 
@@ -17,15 +18,16 @@ namespace glasshub::host {
 
 class glasses_endpoint final : public ws_handler {
  public:
-  // Checks the phone's token; on success `stream`'s socket becomes a phone connection, otherwise
-  // the 401 to answer instead is returned.
-  static std::optional<http_response> upgrade(core::Hub& hub, beast::tcp_stream& stream,
-                                              const http_request& req);
+  // Checks the phone's token, then the limits; on success `stream`'s socket becomes a phone
+  // connection, otherwise the 401 (or 429/503) to answer instead is returned.
+  static std::optional<http_response> upgrade(core::Hub& hub, admission& limits,
+                                              beast::tcp_stream& stream, const http_request& req);
 
   glasses_endpoint(core::Hub& hub, std::string user_id, const net::any_io_executor& strand);
 
   void on_open(const core::ConnectionPtr& conn) override;
   void on_frame(const core::ConnectionPtr& conn, std::string&& bytes, bool binary) override;
+  void on_rate_limited(const core::ConnectionPtr& conn, message_rate::verdict verdict) override;
   void on_closed(const core::ConnectionPtr& conn, uint16_t close_code) override;
 
  private:

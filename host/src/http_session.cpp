@@ -89,8 +89,9 @@ http_response preflight(const http_request& req) {
 
 }  // namespace
 
-http_session::http_session(tcp::socket&& socket, core::Hub& hub)
-    : stream_(std::move(socket)), hub_(hub) {}
+http_session::http_session(tcp::socket&& socket, core::Hub& hub,
+                           std::shared_ptr<admission> limits)
+    : stream_(std::move(socket)), hub_(hub), admission_(std::move(limits)) {}
 
 void http_session::run() {
   // The acceptor's handler is not on this socket's strand; every later handler is.
@@ -124,11 +125,8 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
 
 std::optional<http_response> http_session::upgrade(const http_request& req) {
   const auto path = parse_target(req).encoded_path();
-  if (path == "/glasses-ws") return glasses_endpoint::upgrade(hub_, stream_, req);
-  if (path == "/app-ws") {
-    app_endpoint::upgrade(hub_, stream_, req);
-    return std::nullopt;
-  }
+  if (path == "/glasses-ws") return glasses_endpoint::upgrade(hub_, *admission_, stream_, req);
+  if (path == "/app-ws") return app_endpoint::upgrade(hub_, *admission_, stream_, req);
   hub_.count_rejected_connection("path");
   return make_response(req, http::status::not_found, "text/plain", "Unknown WebSocket path");
 }
@@ -174,6 +172,7 @@ void http_session::plugin_route(http_request& req) {
       });
   if (routed) return;
   ++awaited_request_;
+  hub_.count_rejected_connection("http_not_found");
   respond(req, error_response(req, http::status::not_found, "Not found"));
 }
 
@@ -232,6 +231,7 @@ std::optional<http_response> http_session::admin_refusal(const http_request& req
   }
   const std::string_view token = bearer_token(req);
   if (token.empty() || !same_secret(token, expected)) {
+    hub_.count_rejected_connection("admin_auth");
     const char* why = token.empty() ? "Missing bearer token" : "Invalid admin token";
     http_response res = error_response(req, http::status::unauthorized, why);
     res.set(http::field::www_authenticate, "Bearer");

@@ -1,6 +1,7 @@
 // One HTTP connection: reads requests, answers the host's routes, hands upgrades to an endpoint.
 #pragma once
 
+#include "admission.hpp"
 #include "http_message.hpp"
 
 #include <glasshub/core/hub.hpp>
@@ -14,7 +15,7 @@ namespace glasshub::host {
 class http_session : public std::enable_shared_from_this<http_session> {
  public:
   // `socket` must run on its own strand.
-  http_session(tcp::socket&& socket, core::Hub& hub);
+  http_session(tcp::socket&& socket, core::Hub& hub, std::shared_ptr<admission> limits);
 
   void run();
 
@@ -43,6 +44,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   // Numbers plugin requests; odd while one awaits its answer, so late answers are told apart.
   std::uint64_t awaited_request_ = 0;
   core::Hub& hub_;
+  std::shared_ptr<admission> admission_;
 };
 
 }  // namespace glasshub::host

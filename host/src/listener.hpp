@@ -1,6 +1,8 @@
-// Accepts TCP connections, each on its own strand, and starts an http_session for each.
+// Accepts TCP connections, each on its own strand, and starts an http_session for each; every
+// upgrade of them goes through one admission (limits.*).
 #pragma once
 
+#include "admission.hpp"
 #include "http_message.hpp"
 
 #include <glasshub/core/hub.hpp>
@@ -30,6 +32,7 @@ class listener : public std::enable_shared_from_this<listener> {
   tcp::acceptor acceptor_;
   net::steady_timer retry_;
   core::Hub& hub_;
+  std::shared_ptr<admission> admission_;
 };
 
 }  // namespace glasshub::host

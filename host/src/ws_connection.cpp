@@ -83,15 +83,18 @@ std::string refusal(std::string_view status, std::string_view extra_headers,
 }  // namespace
 
 ws_connection::ws_connection(tcp::socket&& socket, std::unique_ptr<ws_handler> handler,
-                             const core::Config::WebSocket& limits,
-                             std::chrono::milliseconds keepalive)
-    : socket_(std::move(socket)),
+                             const core::Config& config, std::chrono::milliseconds keepalive,
+                             admission::ticket seat)
+    : seat_(std::move(seat)),
+      socket_(std::move(socket)),
       handler_(std::move(handler)),
       timer_(socket_.get_executor()),
-      max_message_(limits.max_message_bytes),
-      queue_cap_(limits.send_queue_max_bytes),
+      max_message_(config.websocket.max_message_bytes),
+      queue_cap_(config.websocket.send_queue_max_bytes),
       keepalive_(keepalive),
-      id_(next_id.fetch_add(1, std::memory_order_relaxed)) {
+      id_(next_id.fetch_add(1, std::memory_order_relaxed)),
+      rate_(config.limits) {
+  const core::Config::WebSocket& limits = config.websocket;
   boost::system::error_code ignored;
   // Every flush is one write of whole frames: Nagle would only hold a batch's tail back until
   // the peer's delayed ACK (~40 ms).
@@ -106,6 +109,15 @@ ws_connection::ws_connection(tcp::socket&& socket, std::unique_ptr<ws_handler> h
 }
 
 std::size_t ws_connection::open_count() noexcept { return open_sockets.load(); }
+
+std::string_view ws_connection::refused_reason(uint16_t close_code) noexcept {
+  switch (close_code) {
+    case ws::close_code::protocol_error: return "protocol_violation";
+    case ws::close_code::bad_payload: return "invalid_utf8";
+    case ws::close_code::too_big: return "message_too_big";
+    default: return {};
+  }
+}
 
 void ws_connection::close_all(uint16_t code, const std::string& reason) {
   std::vector<std::shared_ptr<ws_connection>> open;
@@ -299,7 +311,7 @@ bool ws_connection::on_frame(const ws::frame& f) {
       }
       if (f.op == ws::opcode::text && !ws::valid_utf8(payload))
         return fail(ws::close_code::bad_payload, "Invalid UTF-8"), false;
-      deliver(std::string(payload), f.op == ws::opcode::binary);
+      if (within_rate()) deliver(std::string(payload), f.op == ws::opcode::binary);
       return !done_;
     case ws::opcode::cont:
       if (!in_message_) return fail(ws::close_code::protocol_error, "Protocol error"), false;
@@ -310,19 +322,27 @@ bool ws_connection::on_frame(const ws::frame& f) {
       in_message_ = false;
       if (!message_binary_ && !ws::valid_utf8(message_))
         return fail(ws::close_code::bad_payload, "Invalid UTF-8"), false;
-      if (!close_sent_) deliver(std::exchange(message_, std::string()), message_binary_);
+      if (!close_sent_ && within_rate())
+        deliver(std::exchange(message_, std::string()), message_binary_);
       message_ = std::string();
       return !done_;
   }
   return true;
 }
 
+bool ws_connection::within_rate() {
+  const auto verdict = rate_.take(message_rate::clock::now());
+  if (verdict == message_rate::verdict::pass) return true;
+  guarded([&] { handler_->on_rate_limited(shared_from_this(), verdict); });
+  return false;
+}
+
 void ws_connection::deliver(std::string&& message, bool binary) {
   guarded([&] { handler_->on_frame(shared_from_this(), std::move(message), binary); });
 }
 
-// A violation by the peer: our close frame with the code the RFC asks for, then the TCP close
-// (as a dropped socket for the session: the peer never completed a close handshake).
+// A violation by the peer: our close frame with the code the RFC asks for, then the TCP close.
+// The session hears that code (counted by it, and treated like any drop).
 void ws_connection::fail(uint16_t code, std::string_view reason) {
   if (core::log_enabled(spdlog::level::debug))
     core::log_line(spdlog::level::debug, "websocket_protocol_error",
@@ -336,7 +356,7 @@ void ws_connection::fail(uint16_t code, std::string_view reason) {
   close_sent_ = true;
   closing_ = true;
   post_flush();
-  on_done(ws::close_code::abnormal);
+  on_done(code);
   shut_when_flushed();
   arm_close_deadline();
 }

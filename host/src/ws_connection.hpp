@@ -4,7 +4,9 @@
 // costs one syscall, and an idle socket holds no write buffer either).
 #pragma once
 
+#include "admission.hpp"
 #include "http_message.hpp"
+#include "message_rate.hpp"
 #include "ws_frame.hpp"
 #include "ws_handler.hpp"
 
@@ -31,8 +33,10 @@ class ws_connection final : public core::Connection,
   // `socket` must run on its own strand: every handler of this connection runs there.
   // `keepalive` > 0: a protocol ping after that long without a byte from the peer, and the
   // socket dropped after as long again (apps); 0: no liveness check at this layer (the phone).
+  // `seat` (limits.*) is held for as long as this object, and so its descriptor, lives.
   ws_connection(tcp::socket&& socket, std::unique_ptr<ws_handler> handler,
-                const core::Config::WebSocket& limits, std::chrono::milliseconds keepalive);
+                const core::Config& config, std::chrono::milliseconds keepalive,
+                admission::ticket seat);
 
   // Answers the upgrade `req` (101, or 400/426 for a bad handshake), then reads until done.
   void run(const http_request& req);
@@ -48,6 +52,9 @@ class ws_connection final : public core::Connection,
   static std::size_t open_count() noexcept;
   // Closes every open socket (shutdown), including those no endpoint has handed to the hub.
   static void close_all(uint16_t code, const std::string& reason);
+  // The glasshub_connections_rejected_total reason of a close the host made because of what the
+  // peer sent (`protocol_violation`, `invalid_utf8`, `message_too_big`); empty for other codes.
+  static std::string_view refused_reason(uint16_t close_code) noexcept;
 
  private:
   void open();
@@ -55,6 +62,8 @@ class ws_connection final : public core::Connection,
   void on_readable(const boost::system::error_code& ec);
   bool consume(char* data, std::size_t size);
   bool on_frame(const ws::frame& f);
+  // False (the message dropped, the handler told) when it is over limits.messagesPerSecond.
+  bool within_rate();
   void deliver(std::string&& message, bool binary);
   void fail(uint16_t code, std::string_view reason);
   void on_done(uint16_t code);
@@ -72,6 +81,7 @@ class ws_connection final : public core::Connection,
   template <class Call>
   void guarded(Call&& call);
 
+  admission::ticket seat_;  // declared first: given back after the socket is closed
   tcp::socket socket_;
   std::unique_ptr<ws_handler> handler_;
   net::steady_timer timer_;  // keepalive ticks, then the close handshake's deadline
@@ -91,6 +101,7 @@ class ws_connection final : public core::Connection,
   bool shut_after_flush_ = false;
   bool received_ = false;   // a byte arrived since the last keepalive tick
   bool ping_sent_ = false;  // a keepalive ping is unanswered
+  message_rate rate_;
 
   // The send side, shared with send() on any thread: fill_ collects frames; the strand writes
   // wire_ (from wire_sent_ on) and swaps in fill_ once wire_ is done.

@@ -371,6 +371,25 @@ nlohmann::json TestHost::admin_handlers() const {
   return res.json();
 }
 
+std::string TestHost::metric(const std::string& series) const {
+  const std::string body = "\n" + get("/metrics").body;
+  const auto pos = body.find("\n" + series + " ");
+  if (pos == std::string::npos) return "(absent)";
+  const auto start = pos + 2 + series.size();
+  return body.substr(start, body.find('\n', start) - start);
+}
+
+std::string TestHost::await_metric(const std::string& series, const std::string& value,
+                                   std::chrono::milliseconds timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string now = metric(series);
+  while (now != value && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+    now = metric(series);
+  }
+  return now;
+}
+
 nlohmann::json TestHost::health() const {
   const auto res = get("/health");
   if (res.status != 200) {

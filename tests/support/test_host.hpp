@@ -177,6 +177,13 @@ class TestHost {
   nlohmann::json admin_handlers() const;
   // GET /health; throws unless 200.
   nlohmann::json health() const;
+  // The value of one series of GET /metrics, e.g. `glasshub_user_sessions` or
+  // `glasshub_connections_rejected_total{reason="auth"}`; "(absent)" when it is not there.
+  std::string metric(const std::string& series) const;
+  // metric(series) once it equals `value` (for counts the host updates after the client has
+  // seen the outcome, e.g. a close); what it last was when `timeout` runs out.
+  std::string await_metric(const std::string& series, const std::string& value,
+                           std::chrono::milliseconds timeout = 3s) const;
 
   // SIGTERM and wait; returns the exit status (the destructor then does nothing).
   int stop(std::chrono::milliseconds grace = 5s);

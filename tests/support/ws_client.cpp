@@ -267,6 +267,18 @@ void WsClient::close(uint16_t code) {
   if (!s.closed) s.closed = CloseInfo{code, "closed by client"};
 }
 
+void WsClient::reset() {
+  auto& s = *impl_;
+  if (!s.upgraded || s.closed) return;
+  auto& socket = beast::get_lowest_layer(s.ws).socket();
+  beast::error_code ignored;
+  socket.set_option(asio::socket_base::linger(true, 0), ignored);  // close() then sends RST
+  socket.close(ignored);
+  s.ioc.restart();
+  s.ioc.poll();  // the aborted read's handler runs now, while everything is alive
+  s.closed = CloseInfo{1006, "reset by client"};
+}
+
 bool WsClient::is_open() const { return impl_ && impl_->upgraded && !impl_->closed; }
 
 const std::vector<ControlFrame>& WsClient::control_frames() const { return impl_->controls; }

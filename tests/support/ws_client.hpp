@@ -102,6 +102,10 @@ class WsClient {
   // Send a close frame (best effort) and wait briefly for the peer's.
   void close(uint16_t code = 1000);
 
+  // Abort the TCP connection with an RST (SO_LINGER 0, then close), as a crashed peer or a
+  // middlebox does: no close frame, no FIN. The client is closed afterwards.
+  void reset();
+
   bool is_open() const;
 
   // Every control frame received so far (ping, pong, close), oldest first.

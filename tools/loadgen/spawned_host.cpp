@@ -67,6 +67,9 @@ nlohmann::json host_config(const SpawnSetup& setup) {
   return {{"server", {{"host", "127.0.0.1"}, {"port", 0}, {"threads", setup.threads},
                       {"drainTimeoutMs", 2000}}},
           {"auth", {{"jwtSecret", setup.jwt_secret}}},
+          // The bench measures the host, not its abuse limits: (c) sends as fast as the host
+          // goes, (d) opens every socket at once.
+          {"limits", {{"newConnectionsPerSecond", 0}, {"messagesPerSecond", 0}}},
           {"storage", {{"sqlitePath", ":memory:"}}},
           {"logging", {{"level", "warn"}, {"format", "text"}}},
           {"apps", apps}};

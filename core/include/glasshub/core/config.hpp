@@ -43,6 +43,15 @@ struct Config {
     uint64_t send_queue_max_bytes = 4ull * 1024 * 1024;
     uint32_t tcp_user_timeout_ms = 10000;  // 0: the kernel's default
   } websocket;
+  // What one client may take (docs/configuration.md "Limits"); 0 turns a limit off.
+  struct Limits {
+    uint32_t max_connections = 100000;            // WebSockets open at once
+    uint32_t max_connections_per_user = 32;       // phone sockets of one user open at once
+    uint32_t new_connections_per_second = 2000;   // upgrades, token bucket...
+    uint32_t new_connections_burst = 500;         // ...of this size
+    uint32_t messages_per_second = 1000;          // per socket, token bucket...
+    uint32_t message_burst = 2000;                // ...of this size
+  } limits;
   struct Session {
     uint32_t grace_period_ms = 60000;
     bool grace_period_cleanup_enabled = true;

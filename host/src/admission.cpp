@@ -1,0 +1,79 @@
+#include "admission.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace glasshub::host {
+
+admission::ticket::ticket(std::shared_ptr<admission> owner, std::string user_id)
+    : owner_(std::move(owner)), user_id_(std::move(user_id)) {}
+
+admission::ticket& admission::ticket::operator=(ticket&& other) noexcept {
+  if (this != &other) {
+    release();
+    owner_ = std::move(other.owner_);
+    user_id_ = std::move(other.user_id_);
+  }
+  return *this;
+}
+
+admission::ticket::~ticket() { release(); }
+
+void admission::ticket::release() noexcept {
+  if (!owner_) return;
+  std::lock_guard lock(owner_->mutex_);
+  --owner_->open_;
+  if (!user_id_.empty()) {
+    auto it = owner_->per_user_.find(user_id_);
+    if (it != owner_->per_user_.end() && --it->second == 0) owner_->per_user_.erase(it);
+  }
+  owner_.reset();
+}
+
+admission::admission(const core::Config::Limits& limits)
+    : limits_(limits), tokens_(limits.new_connections_burst), refilled_(clock::now()) {}
+
+std::variant<admission::ticket, admission::refusal> admission::admit(const std::string& user_id) {
+  std::lock_guard lock(mutex_);
+  if (limits_.max_connections != 0 && open_ >= limits_.max_connections)
+    return refusal{http::status::service_unavailable, "SERVER_FULL",
+                   "Server is at its connection limit (" +
+                       std::to_string(limits_.max_connections) + "); try again later",
+                   "connection_limit"};
+  uint32_t* user_open = nullptr;
+  if (!user_id.empty() && limits_.max_connections_per_user != 0) {
+    user_open = &per_user_[user_id];
+    if (*user_open >= limits_.max_connections_per_user)
+      return refusal{http::status::too_many_requests, "TOO_MANY_CONNECTIONS",
+                     "Too many connections for this user (limit " +
+                         std::to_string(limits_.max_connections_per_user) + ")",
+                     "user_connection_limit"};
+  }
+  if (limits_.new_connections_per_second != 0) {
+    const auto now = clock::now();
+    const double elapsed = std::chrono::duration<double>(now - refilled_).count();
+    refilled_ = now;
+    tokens_ = std::min<double>(limits_.new_connections_burst,
+                               tokens_ + elapsed * limits_.new_connections_per_second);
+    if (tokens_ < 1) {
+      if (user_open && *user_open == 0) per_user_.erase(user_id);
+      return refusal{http::status::too_many_requests, "RATE_LIMITED",
+                     "Too many new connections (limit " +
+                         std::to_string(limits_.new_connections_per_second) +
+                         " per second); try again later",
+                     "connection_rate"};
+    }
+    tokens_ -= 1;
+  }
+  ++open_;
+  if (user_open) ++*user_open;
+  return ticket(shared_from_this(), user_open ? user_id : std::string());
+}
+
+http_response admission::respond(const http_request& req, const refusal& r, std::string body) {
+  http_response res = make_response(req, r.status, "application/json", std::move(body));
+  res.set(http::field::retry_after, "1");
+  return res;
+}
+
+}  // namespace glasshub::host

@@ -1,0 +1,67 @@
+// Webhooks that go wrong under load (docs/robustness.md, Faults): a dozen users start three apps
+// at once — one whose server answers 500 and never connects, one that connects and then answers
+// 500, one that connects only after 2 s — while their phones keep talking. The broken app fails
+// for everyone after its two attempts and is never tried again, the other two run for everyone
+// (a validated init is success whatever the webhook answered, protocol.md §14 quirk 8), no phone
+// waits on a webhook, and /health counts exactly.
+import assert from 'node:assert/strict';
+import { scenario } from './lib/scenario.mjs';
+import { sleep } from './lib/util.mjs';
+import { startApp } from './lib/events.mjs';
+
+const USERS = 12;
+const SLOW_MS = 2000;
+const QUIET_MS = 2500;   // longer than the retry delay: a third attempt would show up
+
+async function running(host, user, pkg) {
+  const res = await host.get('/api/client/apps', { user });
+  assert.equal(res.status, 200, `GET /api/client/apps: ${res.status} ${res.text}`);
+  return res.json.data.find((a) => a.packageName === pkg)?.running;
+}
+
+scenario('webhooks under load: answered 500, 500 after connecting, and slowly; phones never wait', async (s) => {
+  const broken = await s.fakeApp({ packageName: 'com.e2e.wh.broken', connect: false, webhookStatus: 500 });
+  const lying = await s.fakeApp({ packageName: 'com.e2e.wh.lying', webhookStatus: 500 });
+  const slow = await s.fakeApp({ packageName: 'com.e2e.wh.slow', connectDelayMs: SLOW_MS });
+  const apps = [broken, lying, slow];
+  const host = await s.host({ apps: apps.map((a) => a.registryEntry()) });
+  const users = Array.from({ length: USERS }, (_, i) => `wh${i}@example.com`);
+  const phones = [];
+  for (const user of users) phones.push(await s.phone(host, user));
+
+  for (const phone of phones) for (const app of apps) phone.send(startApp(app.packageName));
+  // Every webhook is still pending (the slow app sleeps, the broken one retries in 1 s), and
+  // every phone is answered at once.
+  const started = Date.now();
+  await Promise.all(phones.map((phone) => {
+    const since = phone.mark();
+    phone.send({ type: 'ping' });
+    return phone.waitFor((m) => m.type === 'pong', { since, timeoutMs: 1500, what: 'pong while webhooks are pending' });
+  }));
+  const answeredIn = Date.now() - started;
+  assert.ok(answeredIn < SLOW_MS, `phones waited ${answeredIn} ms for their pongs: held up by webhooks?`);
+
+  await lying.waitForConnection(USERS, { timeoutMs: 10000 });
+  await slow.waitForConnection(USERS, { timeoutMs: 10000 });
+  await broken.waitForWebhooks('session_request', 2 * USERS, { timeoutMs: 15000 });
+  await sleep(QUIET_MS);
+  assert.equal(broken.count('session_request'), 2 * USERS, 'the broken app was tried again after its two attempts');
+  assert.equal(lying.count('session_request'), USERS);
+  assert.equal(slow.count('session_request'), USERS);
+  assert.equal(broken.connections.length, 0);
+  for (const app of [lying, slow]) {
+    const closed = app.connections.filter((c) => c.closeInfo);
+    assert.equal(closed.length, 0, `${app.label}: sockets closed ${JSON.stringify(closed.map((c) => c.closeInfo))}`);
+  }
+  for (const user of users) {
+    assert.equal(await running(host, user, broken.packageName), false, `${user}: broken app listed running`);
+    assert.equal(await running(host, user, lying.packageName), true, `${user}: app that connected then answered 500 not running`);
+    assert.equal(await running(host, user, slow.packageName), true, `${user}: slow app not running`);
+  }
+
+  const health = await host.get('/health');
+  assert.equal(health.status, 200, `GET /health: ${health.status} ${health.text}`);
+  assert.deepEqual(
+    [health.json.connections.glassesConnections, health.json.connections.appConnections, health.json.connections.totalSessions],
+    [USERS, 2 * USERS, USERS], `/health: ${health.text}`);
+});
