@@ -10,8 +10,12 @@
 
 namespace glasshub::host {
 
-listener::listener(net::io_context& ioc, const tcp::endpoint& endpoint, core::Hub& hub)
-    : ioc_(ioc), acceptor_(net::make_strand(ioc)), retry_(acceptor_.get_executor()), hub_(hub) {
+listener::listener(net::io_context& ioc, const tcp::endpoint& endpoint, core::Hub& hub, role r)
+    : ioc_(ioc),
+      acceptor_(net::make_strand(ioc)),
+      retry_(acceptor_.get_executor()),
+      hub_(hub),
+      role_(r) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(net::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);
@@ -45,7 +49,7 @@ void listener::on_accept(beast::error_code ec, tcp::socket socket) {
     });
     return;
   }
-  std::make_shared<http_session>(std::move(socket), hub_)->run();
+  std::make_shared<http_session>(std::move(socket), hub_, role_ == role::metrics_only)->run();
   do_accept();
 }
 
