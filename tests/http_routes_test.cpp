@@ -322,3 +322,52 @@ TEST_CASE("An https call checks the certificate chain and the name, and sends SN
     CHECK(impostor.requests().empty());
   }
 }
+
+TEST_CASE("CORS headers follow server.corsOrigins, preflights included, on every route",
+          "[http][cors]") {
+  HostSetup setup;
+  setup.manifest = manifest_of({keepalive_entry(), test_plugin_entry("test_http_routes")});
+  setup.config = {{"server", {{"corsOrigins", {"https://ok.example"}}}}};
+  TestHost host(setup);
+  const Headers ok = {{"Origin", "https://ok.example"}};
+  const Headers bad = {{"Origin", "https://evil.example"}};
+  auto preflight = [](const Headers& origin) {
+    Headers h = origin;
+    h.emplace_back("Access-Control-Request-Method", "POST");
+    h.emplace_back("Access-Control-Request-Headers", "Authorization, Content-Type");
+    return h;
+  };
+
+  for (const std::string path : {"/health", "/test/echo/x"}) {
+    INFO(path);
+    auto allowed = http_send(host.port(), "OPTIONS", path, std::nullopt, preflight(ok));
+    CHECK(allowed.status == 204);
+    CHECK(allowed.headers["access-control-allow-origin"] == "https://ok.example");
+    CHECK_THAT(allowed.headers["access-control-allow-methods"], Contains("POST"));
+    CHECK(allowed.headers["access-control-allow-headers"] == "Authorization, Content-Type");
+    CHECK(allowed.headers["access-control-max-age"] == "86400");
+    CHECK(allowed.headers["vary"] == "Origin");
+
+    const auto refused = http_send(host.port(), "OPTIONS", path, std::nullopt, preflight(bad));
+    CHECK(refused.status == 204);
+    for (const auto& [name, value] : refused.headers) {
+      INFO(name << ": " << value);
+      CHECK(name.rfind("access-control-", 0) == std::string::npos);
+    }
+  }
+  auto get_ok = http_get(host.port(), "/test/echo/x", ok);
+  CHECK(get_ok.headers["access-control-allow-origin"] == "https://ok.example");
+  CHECK(http_get(host.port(), "/test/echo/x", bad).headers.count("access-control-allow-origin") ==
+        0);
+  CHECK(host.get("/health", ok).headers.at("access-control-allow-origin") == "https://ok.example");
+  CHECK(host.get("/health", bad).headers.count("access-control-allow-origin") == 0);
+
+  SECTION("\"*\" allows every origin") {
+    HostSetup any = setup;
+    any.config = {{"server", {{"corsOrigins", {"*"}}}}};
+    TestHost open(any);
+    auto res = http_send(open.port(), "OPTIONS", "/health", std::nullopt, preflight(bad));
+    CHECK(res.headers["access-control-allow-origin"] == "*");
+    CHECK(open.get("/health", bad).headers.at("access-control-allow-origin") == "*");
+  }
+}

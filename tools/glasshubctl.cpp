@@ -208,6 +208,17 @@ int manifest_check(const std::string& file, bool with_load) {
   return 0;
 }
 
+// The host's own checks (core::check_config): the file, then the environment the host would
+// start with, every problem on its own line as `key: why`.
+int config_check(const std::string& file, bool with_env) {
+  const auto problems =
+      core::check_config(file, with_env ? core::process_environment() : core::Environment{});
+  for (const auto& p : problems) std::cout << p.what() << "\n";
+  if (!problems.empty()) return 1;
+  std::cout << "ok\n";
+  return 0;
+}
+
 // --- a running host ---------------------------------------------------------------------------
 
 struct HttpAnswer {
@@ -492,6 +503,16 @@ int main(int argc, char** argv) {
                   "also load the plugins (runs their on_load: finds duplicate handlers and "
                   "rejected configs)");
 
+  auto* config = app.add_subcommand("config", "host configuration files");
+  config->require_subcommand(1);
+  std::string config_file;
+  bool config_no_env = false;
+  auto* config_check_cmd = config->add_subcommand(
+      "check", "print every problem of a config file (and of the environment), or \"ok\"");
+  config_check_cmd->add_option("file", config_file, "config file")->required();
+  config_check_cmd->add_flag("--no-env", config_no_env,
+                             "check the file alone, without PORT, CORS_ORIGINS... of this shell");
+
   std::string handlers_url, handlers_token;
   bool handlers_json = false;
   int handlers_timeout = 5;
@@ -575,6 +596,7 @@ int main(int argc, char** argv) {
     if (*list) return plugins_list(list_manifest, list_json);
     if (*inspect) return plugins_inspect(inspect_file);
     if (*check) return manifest_check(check_file, check_load);
+    if (*config_check_cmd) return config_check(config_file, !config_no_env);
     if (*handlers_cmd) return handlers(handlers_url, handlers_token, handlers_json, handlers_timeout);
     if (*reload_cmd) return reload(reload_url, reload_token, reload_json, reload_timeout);
     if (*token_cmd) return token(token_user, token_secret, token_ttl);

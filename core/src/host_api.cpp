@@ -110,6 +110,10 @@ void log(gh_plugin* p, gh_log_level level, gh_str text) {
                                                   spdlog::level::info, spdlog::level::warn,
                                                   spdlog::level::err};
   auto lvl = (level >= GH_LOG_TRACE && level <= GH_LOG_ERROR) ? map[level] : spdlog::level::info;
+  // The plugin's own level (logging.plugins, /admin/log-levels) wins over the process-wide one;
+  // checked before anything is formatted.
+  const int own = p ? p->log_level.load(std::memory_order_relaxed) : -1;
+  if (own >= 0 ? lvl < own : !log_enabled(lvl)) return;
   LogContext ctx;
   if (const CallContext* c = tl_call) {
     if (c->session) ctx.user_id = c->session->user_id;
@@ -117,7 +121,7 @@ void log(gh_plugin* p, gh_log_level level, gh_str text) {
     ctx.correlation_id = c->correlation_id;
   }
   if (p) ctx.plugin = p->name;
-  log_line(lvl, "plugin_log", sv(text), ctx);
+  write_log_line(lvl, "plugin_log", sv(text), ctx);
 }
 
 void counter_add(gh_plugin* p, uint32_t id, uint64_t delta) {

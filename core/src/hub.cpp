@@ -1,6 +1,7 @@
 #include <glasshub/core/auth.hpp>
 #include <glasshub/core/hub.hpp>
 
+#include "delivery.hpp"
 #include "host_api.hpp"
 #include "hub_state.hpp"
 #include "json_depth.hpp"
@@ -32,7 +33,10 @@ void call_hook(gh_plugin& p, UserSession& s, Hook hook, std::string_view package
   if (!p.loaded || !p.has_hooks) return;
   const gh_lifecycle_hooks& h = p.hooks;
   const bool has_package = hook != Hook::user_settings_changed && hook != Hook::plugin_event;
-  const CallContext call_ctx{&p, &s, {}, has_package ? package : std::string_view()};
+  // A hook run because of a message (e.g. subscriptions_changed) logs with that message's id.
+  const CallContext* outer = current_call();
+  const CallContext call_ctx{&p, &s, outer ? outer->correlation_id : std::string_view(),
+                             has_package ? package : std::string_view()};
   CallScope scope(call_ctx);
   gh_str pkg{package.data(), package.size()};
   try {
@@ -168,9 +172,11 @@ gh_status on_subscription_update(void*, const gh_message* m) {
   auto subs = root.find("subscriptions");
   if (subs == root.end() || !subs->is_array()) {
     if (link.conn)
-      link.conn->send(app_error_frame("MALFORMED_MESSAGE",
-                                      "subscription_update needs a \"subscriptions\" array"),
-                      GH_FRAME_TEXT, GH_DELIVERY_RELIABLE);
+      s.to_app(app->first, link,
+               app_error_frame("MALFORMED_MESSAGE",
+                               "subscription_update needs a \"subscriptions\" array",
+                               {m->correlation_id.ptr, m->correlation_id.len}),
+               GH_FRAME_TEXT, GH_DELIVERY_RELIABLE);
     return GH_OK;  // the client's mistake, not the handler's
   }
   // The SDK re-sends [] right after a (re)connect before its handlers re-register.
@@ -210,7 +216,7 @@ gh_status on_subscription_update(void*, const gh_message* m) {
                 {"message", "Some subscriptions were rejected due to missing permissions"},
                 {"details", std::move(rejected)},
                 {"timestamp", iso_timestamp()}};
-    link.conn->send(err.dump(), GH_FRAME_TEXT, GH_DELIVERY_RELIABLE);
+    s.to_app(app->first, link, err.dump(), GH_FRAME_TEXT, GH_DELIVERY_RELIABLE);
   }
   run_hooks(s.hub, s, Hook::subscriptions_changed, package);
   return GH_OK;
@@ -226,10 +232,18 @@ struct Dispatch {
                   const std::string& frame, bool binary) {
     const auto t0 = std::chrono::steady_clock::now();
     const GenerationScope g(hub, s);
-    const std::string cid = make_correlation_id(s.user_id);
+    // Inline, made once: every log line, error frame and sent frame caused by this message
+    // carries the same id (docs/architecture.md, "Correlation ids").
+    const CorrelationId id(s.user_id);
+    const std::string_view cid = id.view();
+    // Sends outside plugin calls (relays, errors, the core's own handlers) find the id here.
+    const CallContext message_ctx{nullptr, &s, cid, package};
+    CallScope scope(message_ctx);
     const bool from_app = ep == GH_ENDPOINT_APP;
     LogContext lc{s.user_id, package, cid, {}};
-    auto log_receive = [&](std::string_view type) {
+    // Counted by catalog type, and one debug line, once the type is known.
+    auto on_receive = [&](std::string_view type) {
+      hub.stats.messages.received(from_app ? 1 : 0, type, frame.size());
       if (log_enabled(spdlog::level::debug))
         log_line(spdlog::level::debug, "receive",
                  std::string(from_app ? "app " : "glasses ") + std::string(type) + " (" +
@@ -242,8 +256,9 @@ struct Dispatch {
       if (!peeked.empty() && !g->router().find(ep, peeked) &&
           !g->router().observers(ep, peeked) &&
           is_object_of_type(frame, peeked, hub.config.websocket.max_json_depth)) {
-        log_receive(peeked);
+        on_receive(peeked);
         unrouted(hub, *g, s, ep, package, peeked, frame, false, lc);
+        record_latency(hub, t0, nullptr);
         return;
       }
     }
@@ -268,18 +283,20 @@ struct Dispatch {
       else
         type = it->get_ref<const std::string&>();
       if (problem) {
+        hub.stats.messages.received(from_app ? 1 : 0, {}, frame.size());
         hub.stats.count_rejected(from_app ? "app_malformed_message" : "glasses_malformed_message");
         log_line(spdlog::level::warn, "malformed_message", problem, lc);
-        reply_error(s, from_app, package, "MALFORMED_MESSAGE", problem);
+        reply_error(s, from_app, package, "MALFORMED_MESSAGE", problem, cid);
         return;
       }
     }
-    log_receive(type);
+    on_receive(type);
 
     const Route* route = g->router().find(ep, type);
     const std::vector<Observer>* observers = g->router().observers(ep, type);
     if (!route && !observers) {
       unrouted(hub, *g, s, ep, package, type, frame, binary, lc);
+      record_latency(hub, t0, nullptr);
       return;
     }
     gh_message m{};
@@ -295,6 +312,7 @@ struct Dispatch {
     m.correlation_id = {cid.data(), cid.size()};
 
     if (route) {
+      hub.stats.processed.fetch_add(1, std::memory_order_relaxed);
       call(hub, route->plugin, route->fn, route->state, route->owner, m, type, lc);
       route->count.fetch_add(1, std::memory_order_relaxed);
     } else {
@@ -302,10 +320,15 @@ struct Dispatch {
     }
     if (observers)
       for (const Observer& o : *observers) call(hub, o.plugin, o.fn, o.state, o.owner, m, type, lc);
+    record_latency(hub, t0, route ? route->plugin : nullptr);
+  }
+
+  static void record_latency(HubState& hub, std::chrono::steady_clock::time_point t0,
+                             gh_plugin* owner) {
     const double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     hub.stats.record_latency(ms);
-    if (route && route->plugin) route->plugin->latency.observe(ms / 1000.0);
+    if (owner) owner->latency.observe(ms / 1000.0);
   }
 
   // One plugin handler (owner or observer), with every failure contained and counted.
@@ -327,7 +350,6 @@ struct Dispatch {
         what = "non-standard exception";
       }
     }
-    hub.stats.processed.fetch_add(1, std::memory_order_relaxed);
     if (plugin) plugin->handled.fetch_add(1, std::memory_order_relaxed);
     if (st == GH_OK) return;
     hub.stats.errors.fetch_add(1, std::memory_order_relaxed);
@@ -340,11 +362,14 @@ struct Dispatch {
   }
 
   static void reply_error(UserSession& s, bool from_app, std::string_view package,
-                          std::string_view code, std::string_view message) {
+                          std::string_view code, std::string_view message,
+                          std::string_view cid) {
     if (from_app) {
-      s.send_to_app(package, GH_FRAME_TEXT, app_error_frame(code, message), GH_DELIVERY_RELIABLE);
+      s.send_to_app(package, GH_FRAME_TEXT, app_error_frame(code, message, cid),
+                    GH_DELIVERY_RELIABLE);
     } else {
-      s.send_to_glasses(GH_FRAME_TEXT, glasses_error_frame(code, message), GH_DELIVERY_RELIABLE);
+      s.send_to_glasses(GH_FRAME_TEXT, glasses_error_frame(code, message, cid),
+                        GH_DELIVERY_RELIABLE);
     }
   }
 
@@ -358,6 +383,7 @@ struct Dispatch {
     if (!from_app && !binary) {
       uint32_t n = 0;
       s.publish(type, frame, GH_DELIVERY_RELIABLE, &n);
+      hub.stats.processed.fetch_add(1, std::memory_order_relaxed);
       hub.stats.count_unrouted(false, type);
       if (log_enabled(spdlog::level::debug))
         log_line(spdlog::level::debug, "relay",
@@ -368,14 +394,16 @@ struct Dispatch {
       hub.stats.dropped_unrouted.fetch_add(1, std::memory_order_relaxed);
       if (from_app)
         reply_error(s, true, package, "UNSUPPORTED_MESSAGE_TYPE",
-                    "Binary frames are not accepted on the app socket");
+                    "Binary frames are not accepted on the app socket", lc.correlation_id);
       return;
     }
+    hub.stats.processed.fetch_add(1, std::memory_order_relaxed);
     if (type == "tpa_connection_init") {
       // A socket stays bound to the session it opened (the SDK re-inits on a new socket only).
       hub.stats.count_rejected("app_already_initialized");
       reply_error(s, true, package, "ALREADY_INITIALIZED",
-                  "This socket is already initialized; open a new socket to initialize again");
+                  "This socket is already initialized; open a new socket to initialize again",
+                  lc.correlation_id);
       return;
     }
     hub.stats.count_unrouted(true, type);
@@ -383,7 +411,7 @@ struct Dispatch {
                           ? "Message type '" + std::string(type) + "' is disabled on this server"
                           : "Unhandled message type: " + std::string(type);
     log_line(spdlog::level::info, "unhandled_app_message", msg, lc);
-    reply_error(s, true, package, "UNSUPPORTED_MESSAGE_TYPE", msg);
+    reply_error(s, true, package, "UNSUPPORTED_MESSAGE_TYPE", msg, lc.correlation_id);
   }
 };
 
@@ -409,7 +437,7 @@ void dispose(HubState& hub, const std::shared_ptr<UserSession>& s) {
   for (auto& [package, app] : s->apps) {
     if (app.grace_timer) app.grace_timer->cancel();
     if (!app.conn) continue;
-    app.conn->send(frame_text("app_stopped", ""), GH_FRAME_TEXT, GH_DELIVERY_RELIABLE);
+    s->to_app(package, app, frame_text("app_stopped", ""), GH_FRAME_TEXT, GH_DELIVERY_RELIABLE);
     app.conn->close(1000, "User session ended");
   }
   s->cancel_all_timers();
@@ -446,6 +474,7 @@ std::shared_ptr<Generation> make_generation(HubState& hub, std::unique_ptr<Plugi
   // A plugin may own subscription_update; otherwise the core's table handles it.
   g->plugins->impl().router.add(GH_ENDPOINT_APP, "subscription_update", nullptr,
                                 &on_subscription_update, &hub, "core");
+  apply_configured_log_levels(*g);
   return g;
 }
 
@@ -602,9 +631,10 @@ std::shared_ptr<UserSession> Hub::glasses_connected(const std::string& user_id,
     s->pending_attach.fetch_add(1);
   }
   // The ack goes out at once (protocol.md §1 G2), before anything the session queues.
-  conn->send(R"({"type":"connection_ack","sessionId":)" + json_quote(user_id) +
-                 R"(,"timestamp":")" + iso_timestamp() + "\"}",
-             GH_FRAME_TEXT, GH_DELIVERY_RELIABLE);
+  deliver(hub.stats, *conn, GH_ENDPOINT_GLASSES, user_id, {},
+          R"({"type":"connection_ack","sessionId":)" + json_quote(user_id) +
+              R"(,"timestamp":")" + iso_timestamp() + "\"}",
+          GH_FRAME_TEXT, GH_DELIVERY_RELIABLE);
   asio::post(s->strand, [&hub, s, conn, created] {
     s->pending_attach.fetch_sub(1);
     if (created) run_hooks(hub, *s, Hook::created);
@@ -725,7 +755,8 @@ AppInitResult Hub::app_init(const ConnectionPtr& conn, std::string_view frame) {
       frame.append(",").append(json_quote(key)).append(":").append(value);
     }
     frame.append(R"(,"timestamp":")").append(iso_timestamp()).append("\"}");
-    conn->send(frame, GH_FRAME_TEXT, GH_DELIVERY_RELIABLE);
+    deliver(hub.stats, *conn, GH_ENDPOINT_APP, s->user_id, package, frame, GH_FRAME_TEXT,
+            GH_DELIVERY_RELIABLE);
     log_line(spdlog::level::info, "app_connected", "app socket attached",
              {.user_id = s->user_id, .package_name = package});
     run_hooks(hub, *s, Hook::app_connected, package);
@@ -814,7 +845,7 @@ json Hub::health_json(bool* healthy_out) const {
   return h;
 }
 
-std::string Hub::metrics_text() const {
+std::string Hub::metrics_text(const TransportStats& transport) const {
   const HubState& hub = *state_;
   const GenerationPtr g = hub.generation();
   std::string out;
@@ -846,16 +877,19 @@ std::string Hub::metrics_text() const {
   family("glasshub_connections_accepted_total", "counter", "Sockets that became connections.");
   line("glasshub_connections_accepted_total{endpoint=\"glasses\"}", hub.stats.accepted[0].load());
   line("glasshub_connections_accepted_total{endpoint=\"app\"}", hub.stats.accepted[1].load());
-  family("glasshub_messages_received_total", "counter",
-         "Handled messages by endpoint, owning plugin and type.");
+  family("glasshub_send_queue_bytes", "gauge", "Bytes queued for sending on every open socket.");
+  line("glasshub_send_queue_bytes", transport.send_queue_bytes);
+  family("glasshub_messages_handled_total", "counter",
+         "Messages handed to their owning plugin, by endpoint, plugin and type.");
   for (gh_endpoint ep : {GH_ENDPOINT_GLASSES, GH_ENDPOINT_APP})
     for (const auto& [type, r] : g->router().table(ep))
-      line(std::string("glasshub_messages_received_total{endpoint=\"") + endpoint_name(ep) +
+      line(std::string("glasshub_messages_handled_total{endpoint=\"") + endpoint_name(ep) +
                "\",plugin=\"" + r.owner + "\",type=\"" + type + "\"}",
            r.count.load());
-  family("glasshub_messages_processed_total", "counter", "Messages handed to a handler.");
+  family("glasshub_messages_processed_total", "counter",
+         "Well-formed messages handled (by a plugin, relayed, or refused as unhandled).");
   line("glasshub_messages_processed_total", hub.stats.processed.load());
-  hub.stats.append_prometheus(out);
+  hub.stats.append_prometheus(out, transport.queue_full_drops);
   family("glasshub_reloads_total", "counter", "Live reloads (SIGHUP, POST /admin/reload).");
   line("glasshub_reloads_total{result=\"ok\"}", hub.reloads_ok.load());
   line("glasshub_reloads_total{result=\"refused\"}", hub.reloads_refused.load());
@@ -882,7 +916,8 @@ std::string Hub::metrics_text() const {
   };
   for (const auto& p : plugins) {
     for (const auto& c : p->counters) {
-      const std::string name = metric_name("glasshub_plugin_" + p->name + "_" + c.name);
+      std::string name = metric_name("glasshub_plugin_" + p->name + "_" + c.name);
+      if (!name.ends_with("_total")) name += "_total";  // the exposition format's rule for counters
       family(name.c_str(), "counter", c.help.empty() ? "plugin counter" : c.help.c_str());
       line(name, c.value.load());
     }
@@ -893,6 +928,11 @@ std::string Hub::metrics_text() const {
     }
   }
   return out;
+}
+
+bool Hub::send_direct(Connection& conn, gh_endpoint to, std::string_view frame,
+                      gh_frame_kind kind, gh_delivery delivery) {
+  return deliver(state_->stats, conn, to, {}, {}, frame, kind, delivery);
 }
 
 void Hub::count_rejected_connection(std::string_view reason) {
@@ -1058,7 +1098,7 @@ bool Hub::serve_http(HttpIn in, HttpReplyFn reply) {
     }
     call->user_id = *check.user_id;
   }
-  call->correlation_id = make_correlation_id(call->user_id);
+  call->correlation_id = std::string(CorrelationId(call->user_id).view());
   call->in = std::move(in);
   call->reply_id = hub.replies.open(
       route.plugin, std::move(reply),

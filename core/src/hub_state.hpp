@@ -127,6 +127,10 @@ class GenerationScope {
   UserSession& s_;
 };
 
+// Gives each plugin of `g` named in its config's logging.plugins that level (log_levels.cpp);
+// at start and for every reload's generation.
+void apply_configured_log_levels(const Generation& g);
+
 // Runs one lifecycle hook of every loaded plugin, in manifest order (on the user's strand).
 // `package` carries the package, the changed settings JSON or the event topic; `data` the event's
 // JSON; `skip` (the emitter of an event) is not called.

@@ -13,6 +13,8 @@
 
 namespace glasshub::core {
 
+std::atomic<int> g_log_level{spdlog::level::info};
+
 namespace {
 std::atomic<bool> g_json{true};
 
@@ -24,27 +26,36 @@ void append_field(std::string& out, std::string_view key, std::string_view value
   out += nlohmann::json(std::string(value)).dump(-1, ' ', false,
                                                  nlohmann::json::error_handler_t::replace);
 }
-}  // namespace
 
-void init_logging(const std::string& level, const std::string& format) {
+void install_logger(const std::string& format) {
   spdlog::drop("glasshub");
   auto logger = spdlog::stderr_logger_mt("glasshub");
   g_json = format != "text";
   logger->set_pattern(g_json ? "%v" : "%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  logger->set_level(spdlog::level::from_str(level));
+  logger->set_level(spdlog::level::trace);  // filtered by g_log_level before formatting
   logger->flush_on(spdlog::level::warn);
   spdlog::set_default_logger(logger);
+}
+}  // namespace
+
+void init_logging(const std::string& level, const std::string& format) {
+  g_log_level = spdlog::level::from_str(level);
+  install_logger(format);
 }
 
 void log_line(spdlog::level::level_enum level, std::string_view event, std::string_view text,
               const LogContext& ctx) {
+  if (log_enabled(level)) write_log_line(level, event, text, ctx);
+}
+
+void write_log_line(spdlog::level::level_enum level, std::string_view event,
+                    std::string_view text, const LogContext& ctx) {
   // Logs always go to stderr, even before init_logging (stdout carries CLI output).
   static std::once_flag once;
   std::call_once(once, [] {
-    if (!spdlog::get("glasshub")) init_logging("info", "json");
+    if (!spdlog::get("glasshub")) install_logger("json");
   });
   auto* logger = spdlog::default_logger_raw();
-  if (!logger->should_log(level)) return;
   std::string line;
   line.reserve(192 + text.size());
   if (g_json) {

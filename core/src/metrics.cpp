@@ -1,5 +1,7 @@
 #include "metrics.hpp"
 
+#include "message_catalog.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -109,9 +111,53 @@ void HealthStats::fill(nlohmann::json& h) const {
       types[type] = cur + count;
     }
   }
-  nlohmann::json rejected = nlohmann::json::object();
-  for (const auto& [reason, count] : rejected_) rejected[reason] = count;
-  h["connections"]["rejected"] = rejected;
+}
+
+MessageCounters::MessageCounters()
+    : counts_(std::make_unique<std::atomic<uint64_t>[]>(4 * catalog_size())) {}
+
+void MessageCounters::received(int endpoint, std::string_view type, uint64_t bytes) noexcept {
+  counts_[static_cast<size_t>(endpoint) * catalog_size() + catalog_index(type)].fetch_add(
+      1, std::memory_order_relaxed);
+  bytes_[0][endpoint].fetch_add(bytes, std::memory_order_relaxed);
+}
+
+void MessageCounters::sent(int endpoint, std::string_view type, uint64_t bytes) noexcept {
+  counts_[static_cast<size_t>(2 + endpoint) * catalog_size() + catalog_index(type)].fetch_add(
+      1, std::memory_order_relaxed);
+  bytes_[1][endpoint].fetch_add(bytes, std::memory_order_relaxed);
+}
+
+void MessageCounters::append_prometheus(std::string& out) const {
+  static constexpr const char* endpoints[] = {"glasses", "app"};
+  static constexpr const char* names[] = {"glasshub_messages_received_total",
+                                          "glasshub_messages_sent_total"};
+  static constexpr const char* helps[] = {
+      "Messages received, by endpoint and the protocol catalog's family and type.",
+      "Messages sent, by endpoint and the protocol catalog's family and type."};
+  const CatalogType* types = catalog_types();
+  for (int dir = 0; dir < 2; ++dir) {
+    out.append("# HELP ").append(names[dir]).append(" ").append(helps[dir]).append("\n");
+    out.append("# TYPE ").append(names[dir]).append(" counter\n");
+    for (int ep = 0; ep < 2; ++ep)
+      for (size_t i = 0; i < catalog_size(); ++i) {
+        const uint64_t n =
+            counts_[static_cast<size_t>(dir * 2 + ep) * catalog_size() + i].load();
+        if (n == 0) continue;
+        out.append(names[dir]).append("{endpoint=\"").append(endpoints[ep]);
+        out.append("\",family=\"").append(types[i].family).append("\",type=\"");
+        out.append(types[i].type).append("\"} ").append(std::to_string(n)).append("\n");
+      }
+  }
+  static constexpr const char* byte_names[] = {"glasshub_received_bytes_total",
+                                               "glasshub_sent_bytes_total"};
+  for (int dir = 0; dir < 2; ++dir) {
+    out.append("# HELP ").append(byte_names[dir]).append(" WebSocket message payload bytes.\n");
+    out.append("# TYPE ").append(byte_names[dir]).append(" counter\n");
+    for (int ep = 0; ep < 2; ++ep)
+      out.append(byte_names[dir]).append("{endpoint=\"").append(endpoints[ep]).append("\"} ")
+          .append(std::to_string(bytes_[dir][ep].load())).append("\n");
+  }
 }
 
 }  // namespace glasshub::core
@@ -175,7 +221,8 @@ void HealthStats::count_dropped(std::string_view reason) {
   bump(dropped_, reason);
 }
 
-void HealthStats::append_prometheus(std::string& out) const {
+void HealthStats::append_prometheus(std::string& out, uint64_t queue_full_drops) const {
+  messages.append_prometheus(out);
   std::lock_guard lock(mutex_);
   out += "# HELP glasshub_connections_rejected_total Connection attempts refused, by reason.\n"
          "# TYPE glasshub_connections_rejected_total counter\n";
@@ -192,8 +239,13 @@ void HealthStats::append_prometheus(std::string& out) const {
          "# TYPE glasshub_messages_dropped_total counter\n";
   out += "glasshub_messages_dropped_total{reason=\"unrouted_binary\"} " +
          std::to_string(dropped_unrouted.load()) + "\n";
+  // Every refused send counts as send_refused in the core; those the transport dropped at the
+  // byte cap are told apart here, so the reasons add up to the frames lost.
+  const uint64_t refused = send_refused.load();
+  out += "glasshub_messages_dropped_total{reason=\"queue_full\"} " +
+         std::to_string(std::min(refused, queue_full_drops)) + "\n";
   out += "glasshub_messages_dropped_total{reason=\"send_refused\"} " +
-         std::to_string(send_refused.load()) + "\n";
+         std::to_string(refused - std::min(refused, queue_full_drops)) + "\n";
   for (const auto& [reason, n] : dropped_)
     out += "glasshub_messages_dropped_total{reason=\"" + reason + "\"} " + std::to_string(n) +
            "\n";

@@ -33,17 +33,35 @@ class AtomicHistogram {
   std::atomic<double> sum_{0};
 };
 
+// Messages and bytes by endpoint, direction and catalog type: one relaxed atomic add each, no
+// lock and no allocation on the message path.
+class MessageCounters {
+ public:
+  MessageCounters();
+  // `endpoint` 0 = glasses, 1 = app; `type` is looked up in the catalog (others are folded).
+  void received(int endpoint, std::string_view type, uint64_t bytes) noexcept;
+  void sent(int endpoint, std::string_view type, uint64_t bytes) noexcept;
+  // The messages/bytes families, non-zero rows only.
+  void append_prometheus(std::string& out) const;
+
+ private:
+  std::unique_ptr<std::atomic<uint64_t>[]> counts_;  // [direction][endpoint][catalog index]
+  std::atomic<uint64_t> bytes_[2][2] = {};            // [direction][endpoint]
+};
+
 class HealthStats {
  public:
   HealthStats();
+
+  MessageCounters messages;
 
   std::atomic<int64_t> glasses_connections{0};
   std::atomic<int64_t> app_connections{0};
   std::atomic<uint64_t> processed{0};
   std::atomic<uint64_t> errors{0};
   std::atomic<uint64_t> dropped_unrouted{0};
-  std::atomic<uint64_t> accepted[2] = {};
-  std::atomic<uint64_t> send_refused{0};  // a socket's queue was full or it was closing  // [glasses, app] sockets that became connections
+  std::atomic<uint64_t> accepted[2] = {};  // [glasses, app] sockets that became connections
+  std::atomic<uint64_t> send_refused{0};  // a socket's queue was full or it was closing
 
   void record_latency(double ms) noexcept;
   void phone_connected();
@@ -58,7 +76,8 @@ class HealthStats {
   // p99LatencyMs}, adds unrouted types to messages.{glassesTypes,appTypes}.
   void fill(nlohmann::json& health) const;
   // Appends the counter families kept here to a Prometheus exposition.
-  void append_prometheus(std::string& out) const;
+  // `queue_full_drops` comes from the transport (Hub::TransportStats).
+  void append_prometheus(std::string& out, uint64_t queue_full_drops) const;
   double uptime_seconds() const;
 
  private:

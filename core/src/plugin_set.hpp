@@ -69,6 +69,7 @@ struct gh_plugin {
 
   std::atomic<uint64_t> errors{0};
   std::atomic<uint64_t> handled{0};
+  std::atomic<int> log_level{-1};  // this plugin's own spdlog level; -1: the process-wide one
   glasshub::core::AtomicHistogram latency{glasshub::core::AtomicHistogram::latency_seconds_bounds()};
   glasshub::core::KvStore* kv = nullptr;
   glasshub::core::HubState* hub = nullptr;  // set once the Hub owns the plugin set

@@ -1,5 +1,6 @@
 #include "user_session.hpp"
 
+#include "delivery.hpp"
 #include "host_api.hpp"
 #include "hub_state.hpp"
 #include "plugin_set.hpp"
@@ -27,23 +28,24 @@ UserSession::UserSession(HubState& h, std::string id)
 
 UserSession::~UserSession() = default;
 
-bool UserSession::sent(bool ok) noexcept {
-  if (!ok) hub.stats.send_refused.fetch_add(1, std::memory_order_relaxed);
-  return ok;
+bool UserSession::to_app(std::string_view package, AppLink& app, std::string_view frame,
+                         gh_frame_kind kind, gh_delivery delivery) {
+  return deliver(hub.stats, *app.conn, GH_ENDPOINT_APP, user_id, package, frame, kind, delivery);
 }
 
 gh_status UserSession::send_to_glasses(gh_frame_kind kind, std::string_view bytes,
                                        gh_delivery delivery) {
   if (!glasses) return GH_ERR_NOT_FOUND;
-  return sent(glasses->send(bytes, kind, delivery)) ? GH_OK : GH_ERR_BACKPRESSURE;
+  return deliver(hub.stats, *glasses, GH_ENDPOINT_GLASSES, user_id, {}, bytes, kind, delivery)
+             ? GH_OK
+             : GH_ERR_BACKPRESSURE;
 }
 
 gh_status UserSession::send_to_app(std::string_view package, gh_frame_kind kind,
                                    std::string_view bytes, gh_delivery delivery) {
   auto it = apps.find(package);
   if (it == apps.end() || !it->second.conn) return GH_ERR_NOT_FOUND;
-  return sent(it->second.conn->send(bytes, kind, delivery)) ? GH_OK
-                                                                         : GH_ERR_BACKPRESSURE;
+  return to_app(it->first, it->second, bytes, kind, delivery) ? GH_OK : GH_ERR_BACKPRESSURE;
 }
 
 gh_status UserSession::publish(std::string_view stream, std::string_view data_json,
@@ -57,7 +59,7 @@ gh_status UserSession::publish(std::string_view stream, std::string_view data_js
       if (stream_type.empty()) continue;
       std::string& frame = envelope_buffer();
       append_data_stream_envelope(frame, app.session_id, stream_type, data_json);
-      if (sent(app.conn->send(frame, GH_FRAME_TEXT, delivery))) ++n;
+      if (to_app(package, app, frame, GH_FRAME_TEXT, delivery)) ++n;
       break;  // one delivery per app
     }
   }
@@ -72,7 +74,7 @@ gh_status UserSession::publish_binary(std::string_view stream, std::string_view 
     if (!app.conn) continue;
     for (const auto& sub : app.subscriptions) {
       if (delivered_stream_type(sub, stream, app.permissions).empty()) continue;
-      if (sent(app.conn->send(bytes, GH_FRAME_BINARY, delivery))) ++n;
+      if (to_app(package, app, bytes, GH_FRAME_BINARY, delivery)) ++n;
       break;
     }
   }
@@ -85,7 +87,7 @@ gh_status UserSession::broadcast_to_apps(gh_frame_kind kind, std::string_view by
   uint32_t n = 0;
   for (auto& [package, app] : apps) {
     if (!app.conn) continue;
-    if (sent(app.conn->send(bytes, kind, delivery))) ++n;
+    if (to_app(package, app, bytes, kind, delivery)) ++n;
   }
   if (delivered) *delivered = n;
   return GH_OK;

@@ -64,6 +64,10 @@ class UserSession : public std::enable_shared_from_this<UserSession> {
 
   bool on_strand() const noexcept { return strand.running_in_this_thread(); }
 
+  // Sends one frame to a connected app through deliver() (counted, logged at debug).
+  bool to_app(std::string_view package, AppLink& app, std::string_view frame, gh_frame_kind kind,
+              gh_delivery delivery);
+
   // Services behind gh_host_api (strand only).
   gh_status send_to_glasses(gh_frame_kind kind, std::string_view bytes, gh_delivery delivery);
   gh_status send_to_app(std::string_view package, gh_frame_kind kind, std::string_view bytes,
@@ -93,7 +97,6 @@ class UserSession : public std::enable_shared_from_this<UserSession> {
   void free_user_data(const gh_plugin* only = nullptr);
 
  private:
-  bool sent(bool ok) noexcept;  // counts refused sends
   struct Timer {
     std::unique_ptr<boost::asio::steady_timer> timer;
     gh_plugin* plugin;

@@ -10,6 +10,8 @@
 #include <ctime>
 #include <random>
 
+#include <time.h>
+
 namespace glasshub::core {
 
 // glasshub::iso_timestamp()'s format, with the date and time formatted once per second per thread:
@@ -54,29 +56,34 @@ std::string iso_timestamp() {
 }
 
 namespace {
-void append_base36(std::string& out, uint64_t v, size_t min_width = 1) {
+// Writes `v` in base 36, at least `min_width` digits, at `out`; returns the end.
+char* append_base36(char* out, uint64_t v, size_t min_width = 1) {
   char buf[16];
   size_t n = 0;
   do {
     buf[n++] = "0123456789abcdefghijklmnopqrstuvwxyz"[v % 36];
     v /= 36;
   } while (v && n < sizeof buf);
-  while (n < min_width) buf[n++] = '0';
-  while (n) out += buf[--n];
+  while (n < min_width && n < sizeof buf) buf[n++] = '0';
+  while (n) *out++ = buf[--n];
+  return out;
 }
 }  // namespace
 
-std::string make_correlation_id(std::string_view user_id) {
+CorrelationId::CorrelationId(std::string_view user_id) noexcept {
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::string out(user_id.substr(0, 8));
-  out += '-';
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::system_clock::now().time_since_epoch())
-                .count();
-  append_base36(out, static_cast<uint64_t>(ms));
-  out += '-';
-  append_base36(out, rng() % 2176782336ull, 6);  // 36^6
-  return out;
+  const auto prefix = user_id.substr(0, 8);
+  char* p = std::copy(prefix.begin(), prefix.end(), data_);
+  *p++ = '-';
+  // The coarse clock (the last tick, a few ms old at most) is enough for an id, and costs a
+  // fraction of a precise read: this runs once per received message.
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME_COARSE, &now);
+  const auto ms = static_cast<uint64_t>(now.tv_sec) * 1000 + static_cast<uint64_t>(now.tv_nsec) / 1000000;
+  p = append_base36(p, ms);
+  *p++ = '-';
+  p = append_base36(p, rng() % 2176782336ull, 6);  // 36^6
+  size_ = static_cast<std::size_t>(p - data_);
 }
 
 void append_json_quoted(std::string& out, std::string_view s) {
@@ -124,14 +131,26 @@ std::string data_stream_envelope(std::string_view session_id, std::string_view s
   return out;
 }
 
-std::string app_error_frame(std::string_view code, std::string_view message) {
-  return R"({"type":"tpa_connection_error","code":)" + json_quote(code) +
-         R"(,"message":)" + json_quote(message) + R"(,"timestamp":")" + iso_timestamp() + "\"}";
+namespace {
+std::string error_frame(std::string_view type, std::string_view code, std::string_view message,
+                        std::string_view correlation_id) {
+  std::string out = R"({"type":")";
+  out.append(type).append(R"(","code":)").append(json_quote(code));
+  out.append(R"(,"message":)").append(json_quote(message));
+  if (!correlation_id.empty()) out.append(R"(,"correlationId":)").append(json_quote(correlation_id));
+  out.append(R"(,"timestamp":")").append(iso_timestamp()).append("\"}");
+  return out;
+}
+}  // namespace
+
+std::string app_error_frame(std::string_view code, std::string_view message,
+                            std::string_view correlation_id) {
+  return error_frame("tpa_connection_error", code, message, correlation_id);
 }
 
-std::string glasses_error_frame(std::string_view code, std::string_view message) {
-  return R"({"type":"connection_error","code":)" + json_quote(code) + R"(,"message":)" +
-         json_quote(message) + R"(,"timestamp":")" + iso_timestamp() + "\"}";
+std::string glasses_error_frame(std::string_view code, std::string_view message,
+                                std::string_view correlation_id) {
+  return error_frame("connection_error", code, message, correlation_id);
 }
 
 }  // namespace glasshub::core

@@ -12,8 +12,10 @@ namespace glasshub::host {
 
 namespace {
 
-void send_error(const core::ConnectionPtr& conn, std::string_view code, std::string_view message) {
-  conn->send(core::app_error_frame(code, message), GH_FRAME_TEXT, GH_DELIVERY_RELIABLE);
+void send_error(core::Hub& hub, const core::ConnectionPtr& conn, std::string_view code,
+                std::string_view message) {
+  hub.send_direct(*conn, GH_ENDPOINT_APP, core::app_error_frame(code, message), GH_FRAME_TEXT,
+                  GH_DELIVERY_RELIABLE);
 }
 
 // Only the init message may open a session; anything else before it is answered, not routed.
@@ -65,7 +67,7 @@ void app_endpoint::on_frame(const core::ConnectionPtr& conn, std::string&& bytes
   if (refused_) return;  // closing: nothing more to say
   if (binary || !is_init(bytes)) {
     hub_.count_rejected_connection("app_not_initialized");
-    send_error(conn, "SESSION_NOT_FOUND", "Not initialized: send tpa_connection_init first");
+    send_error(hub_, conn, "SESSION_NOT_FOUND", "Not initialized: send tpa_connection_init first");
     return;
   }
   init(conn, bytes);
@@ -81,7 +83,7 @@ void app_endpoint::init(const core::ConnectionPtr& conn, std::string_view frame)
   }
   auto& refused = std::get<core::AppRefused>(result);
   refused_ = true;
-  send_error(conn, refused.code, refused.message);
+  send_error(hub_, conn, refused.code, refused.message);
   conn->close(refused.close_code, std::move(refused.close_reason));
 }
 

@@ -104,7 +104,8 @@ void glasses_endpoint::schedule_tick(const core::ConnectionPtr& conn) {
       return conn->close(1001, "Heartbeat timeout");  // the phone reconnects on any code
     if (heartbeat_interval_.count() > 0 && now - last_ping_ >= heartbeat_interval_) {
       last_ping_ = now;
-      conn->send(ping_frame, GH_FRAME_TEXT, GH_DELIVERY_DROPPABLE);
+      hub_.send_direct(*conn, GH_ENDPOINT_GLASSES, ping_frame, GH_FRAME_TEXT,
+                       GH_DELIVERY_DROPPABLE);
     }
     schedule_tick(conn);
   });

@@ -2,6 +2,7 @@
 
 #include "app_endpoint.hpp"
 #include "glasses_endpoint.hpp"
+#include "ws_connection.hpp"
 #include <glasshub/core/wire.hpp>
 
 #include <boost/asio/dispatch.hpp>
@@ -16,11 +17,6 @@
 namespace glasshub::host {
 
 namespace {
-
-// Time to receive one request (or the next one on a kept-alive connection) and to send its answer.
-constexpr auto io_timeout = std::chrono::seconds(30);
-constexpr std::uint32_t header_limit = 8 * 1024;
-constexpr std::uint64_t body_limit = 1024 * 1024;
 
 http_response json_response(const http_request& req, http::status status,
                             const nlohmann::json& body) {
@@ -40,20 +36,24 @@ bool same_secret(std::string_view given, std::string_view expected) {
   return diff == 0;
 }
 
-void add_cors(const std::vector<std::string>& allowed, const http_request& req,
-              http_response& res) {
+// The Access-Control-Allow-Origin value for this request (server.corsOrigins), or nothing when
+// the origin is not allowed (then no CORS header at all: the browser refuses the answer).
+std::optional<std::string_view> allowed_origin(const std::vector<std::string>& allowed,
+                                               const http_request& req) {
   const std::string_view origin = req[http::field::origin];
   for (const std::string& entry : allowed) {
-    if (entry == "*") {
-      res.set(http::field::access_control_allow_origin, "*");
-      return;
-    }
-    if (!origin.empty() && entry == origin) {
-      res.set(http::field::access_control_allow_origin, origin);
-      res.set(http::field::vary, "Origin");
-      return;
-    }
+    if (entry == "*") return std::string_view("*");
+    if (!origin.empty() && entry == origin) return origin;
   }
+  return std::nullopt;
+}
+
+void add_cors(const std::vector<std::string>& allowed, const http_request& req,
+              http_response& res) {
+  const auto origin = allowed_origin(allowed, req);
+  if (!origin) return;
+  res.set(http::field::access_control_allow_origin, *origin);
+  if (*origin != "*") res.set(http::field::vary, "Origin");
 }
 
 // The methods plugin routes can be registered for (gh_http_method).
@@ -76,9 +76,14 @@ http_response method_not_allowed(const http_request& req, std::string_view allow
   return res;
 }
 
-http_response preflight(const http_request& req) {
+// OPTIONS on any path: 204 with Allow; a CORS preflight from an allowed origin also gets the
+// Access-Control-Allow-* headers (respond() adds the origin), a refused origin none of them.
+http_response preflight(const std::vector<std::string>& allowed, const http_request& req) {
   http_response res{http::status::no_content, req.version()};
   res.keep_alive(req.keep_alive());
+  res.set(http::field::allow, "GET, POST, PUT, DELETE, PATCH, OPTIONS");
+  if (req[http::field::access_control_request_method].empty() || !allowed_origin(allowed, req))
+    return res;
   res.set(http::field::access_control_allow_methods, "GET, POST, PUT, DELETE, PATCH, OPTIONS");
   const std::string_view asked = req[http::field::access_control_request_headers];
   res.set(http::field::access_control_allow_headers,
@@ -90,8 +95,11 @@ http_response preflight(const http_request& req) {
 }  // namespace
 
 http_session::http_session(tcp::socket&& socket, core::Hub& hub,
-                           std::shared_ptr<admission> limits)
-    : stream_(std::move(socket)), hub_(hub), admission_(std::move(limits)) {}
+                           std::shared_ptr<admission> limits, bool metrics_only)
+    : stream_(std::move(socket)),
+      hub_(hub),
+      admission_(std::move(limits)),
+      metrics_only_(metrics_only) {}
 
 void http_session::run() {
   // The acceptor's handler is not on this socket's strand; every later handler is.
@@ -101,9 +109,10 @@ void http_session::run() {
 
 void http_session::do_read() {
   parser_.emplace();
-  parser_->header_limit(header_limit);
-  parser_->body_limit(body_limit);
-  stream_.expires_after(io_timeout);
+  const auto& config = hub_.config().server;
+  parser_->header_limit(config.http_header_limit_bytes);
+  parser_->body_limit(config.http_body_limit_bytes);
+  stream_.expires_after(std::chrono::milliseconds(config.http_idle_timeout_ms));
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&http_session::on_read, shared_from_this()));
 }
@@ -115,6 +124,12 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
   }
   if (ec) return;  // timeout, reset, or a request over the limits: drop the connection
   http_request& req = parser_->get();
+  if (metrics_only_) {
+    const bool metrics_get =
+        req.method() == http::verb::get && parse_target(req).encoded_path() == "/metrics";
+    return respond(req, metrics_get ? metrics(req)
+                                    : error_response(req, http::status::not_found, "Not found"));
+  }
   if (beast::websocket::is_upgrade(req)) {
     if (auto refusal = upgrade(req)) respond(req, std::move(*refusal));
     return;
@@ -131,21 +146,35 @@ std::optional<http_response> http_session::upgrade(const http_request& req) {
   return make_response(req, http::status::not_found, "text/plain", "Unknown WebSocket path");
 }
 
-std::optional<http_response> http_session::host_route(const http_request& req) const {
-  if (req.method() == http::verb::options) return preflight(req);
+std::optional<http_response> http_session::host_route(const http_request& req) {
+  if (req.method() == http::verb::options) return preflight(hub_.config().server.cors_origins, req);
   const auto path = parse_target(req).encoded_path();
   if (path == "/admin/reload") {
     if (req.method() != http::verb::post) return method_not_allowed(req, "POST");
     return admin_reload(req);
   }
-  const bool host_path = path == "/health" || path == "/metrics" || path == "/admin/handlers";
+  // With an internal metrics port, /metrics is served there only.
+  const bool metrics_here = hub_.config().server.metrics_port == 0;
+  if (path == "/admin/log-levels") {
+    if (req.method() != http::verb::get && req.method() != http::verb::put)
+      return method_not_allowed(req, "GET, PUT");
+    return admin_log_levels(req);
+  }
+  const bool host_path = path == "/health" || (path == "/metrics" && metrics_here) ||
+                         path == "/admin/handlers";
   if (!host_path) return std::nullopt;
   if (req.method() != http::verb::get) return method_not_allowed(req, "GET");
   if (path == "/health") return health(req);
-  if (path == "/metrics")
-    return make_response(req, http::status::ok, "text/plain; version=0.0.4; charset=utf-8",
-                         hub_.metrics_text());
-  return admin_handlers(req);
+  if (path == "/metrics") return metrics(req);
+  if (auto refusal = admin_refusal(req)) return refusal;
+  return json_response(req, http::status::ok, hub_.handlers_json());
+}
+
+http_response http_session::metrics(const http_request& req) const {
+  const core::Hub::TransportStats transport{ws_connection::queued_bytes_total(),
+                                            ws_connection::dropped_frames_total()};
+  return make_response(req, http::status::ok, "text/plain; version=0.0.4; charset=utf-8",
+                       hub_.metrics_text(transport));
 }
 
 void http_session::plugin_route(http_request& req) {
@@ -240,10 +269,21 @@ std::optional<http_response> http_session::admin_refusal(const http_request& req
   return std::nullopt;
 }
 
+http_response http_session::admin_log_levels(const http_request& req) {
+  if (auto refusal = admin_refusal(req)) return std::move(*refusal);
+  if (req.method() == http::verb::put) {
+    const auto body = nlohmann::json::parse(req.body(), nullptr, false);
+    if (body.is_discarded()) return error_response(req, http::status::bad_request, "Body is not JSON");
+    if (auto why = hub_.set_log_levels(body))
+      return error_response(req, http::status::bad_request, *why);
+  }
+  return json_response(req, http::status::ok, hub_.log_levels_json());
+}
+
 void http_session::respond(const http_request& req, http_response&& res) {
   add_cors(hub_.config().server.cors_origins, req, res);
   res_ = std::move(res);
-  stream_.expires_after(io_timeout);
+  stream_.expires_after(std::chrono::milliseconds(hub_.config().server.http_idle_timeout_ms));
   http::async_write(stream_, res_,
                     beast::bind_front_handler(&http_session::on_write, shared_from_this()));
 }

@@ -10,12 +10,13 @@
 
 namespace glasshub::host {
 
-listener::listener(net::io_context& ioc, const tcp::endpoint& endpoint, core::Hub& hub)
+listener::listener(net::io_context& ioc, const tcp::endpoint& endpoint, core::Hub& hub, role r)
     : ioc_(ioc),
       acceptor_(net::make_strand(ioc)),
       retry_(acceptor_.get_executor()),
       hub_(hub),
-      admission_(std::make_shared<admission>(hub.config().limits)) {
+      admission_(std::make_shared<admission>(hub.config().limits)),
+      role_(r) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(net::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);
@@ -49,7 +50,9 @@ void listener::on_accept(beast::error_code ec, tcp::socket socket) {
     });
     return;
   }
-  std::make_shared<http_session>(std::move(socket), hub_, admission_)->run();
+  std::make_shared<http_session>(std::move(socket), hub_, admission_,
+                                 role_ == role::metrics_only)
+      ->run();
   do_accept();
 }
 

@@ -16,8 +16,11 @@ namespace glasshub::host {
 
 class listener : public std::enable_shared_from_this<listener> {
  public:
+  // What a listener's connections may ask for.
+  enum class role { main, metrics_only };
+
   // Binds and listens at once; throws boost::system::system_error when it cannot.
-  listener(net::io_context& ioc, const tcp::endpoint& endpoint, core::Hub& hub);
+  listener(net::io_context& ioc, const tcp::endpoint& endpoint, core::Hub& hub, role r);
 
   tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
   void run();
@@ -33,6 +36,7 @@ class listener : public std::enable_shared_from_this<listener> {
   net::steady_timer retry_;
   core::Hub& hub_;
   std::shared_ptr<admission> admission_;
+  const role role_;
 };
 
 }  // namespace glasshub::host

@@ -76,6 +76,9 @@ int serve(const std::optional<std::string>& config_file, const fs::path& manifes
   }
   // The test harness reads the port from this line, so it must be out before any client connects.
   std::cout << "glasshub listening on " << listen.host << ':' << server->port() << std::endl;
+  if (server->metrics_port() != 0)
+    std::cout << "glasshub metrics on " << listen.host << ':' << server->metrics_port()
+              << std::endl;
   server->run(threads);
   return 0;
 }

@@ -18,9 +18,9 @@ namespace {
 
 constexpr auto drain_poll = std::chrono::milliseconds(20);
 
-tcp::endpoint resolve(net::io_context& ioc, const core::Config::Server& config) {
+tcp::endpoint resolve(net::io_context& ioc, const std::string& host, uint16_t port) {
   tcp::resolver resolver(ioc);
-  const auto results = resolver.resolve(config.host, std::to_string(config.port),
+  const auto results = resolver.resolve(host, std::to_string(port),
                                         tcp::resolver::passive | tcp::resolver::numeric_service);
   return results.begin()->endpoint();
 }
@@ -30,17 +30,29 @@ tcp::endpoint resolve(net::io_context& ioc, const core::Config::Server& config) 
 server::server(net::io_context& ioc, core::Hub& hub)
     : ioc_(ioc),
       hub_(hub),
-      listener_(std::make_shared<listener>(ioc, resolve(ioc, hub.config().server), hub)),
+      listener_(std::make_shared<listener>(
+          ioc, resolve(ioc, hub.config().server.host, hub.config().server.port), hub,
+          listener::role::main)),
       signals_(net::make_strand(ioc), SIGINT, SIGTERM),
       reload_signals_(net::make_strand(ioc), SIGHUP),
-      drain_timer_(signals_.get_executor()) {}
+      drain_timer_(signals_.get_executor()) {
+  const auto& config = hub.config().server;
+  if (config.metrics_port != 0)
+    metrics_listener_ = std::make_shared<listener>(
+        ioc, resolve(ioc, config.host, config.metrics_port), hub, listener::role::metrics_only);
+}
 
 server::~server() = default;
 
 uint16_t server::port() const { return listener_->local_endpoint().port(); }
 
+uint16_t server::metrics_port() const {
+  return metrics_listener_ ? metrics_listener_->local_endpoint().port() : 0;
+}
+
 void server::run(unsigned threads) {
   listener_->run();
+  if (metrics_listener_) metrics_listener_->run();
   signals_.async_wait([this](const beast::error_code& ec, int signal) { on_signal(ec, signal); });
   await_reload_signal();
   std::vector<std::thread> pool;
@@ -83,6 +95,7 @@ void server::on_signal(const beast::error_code& ec, int signal) {
   core::log_line(spdlog::level::info, "shutdown",
                  "signal " + std::to_string(signal) + ": closing every socket");
   listener_->stop();
+  if (metrics_listener_) metrics_listener_->stop();
   hub_.drain();
   ws_connection::close_all(1001, "Server shutting down");  // e.g. app sockets before their init
   drain_deadline_ = std::chrono::steady_clock::now() +

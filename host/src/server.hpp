@@ -26,6 +26,8 @@ class server {
 
   // The bound port: the OS's choice when the config asks for 0.
   uint16_t port() const;
+  // The internal /metrics port (server.metricsPort), or 0 when /metrics is on the main port.
+  uint16_t metrics_port() const;
 
   // Serves on `threads` threads, the caller's included, until SIGINT or SIGTERM; then stops
   // accepting, has the hub close every socket, and returns once they are closed or after
@@ -41,6 +43,7 @@ class server {
   boost::asio::io_context& ioc_;
   core::Hub& hub_;
   std::shared_ptr<listener> listener_;
+  std::shared_ptr<listener> metrics_listener_;  // null unless server.metricsPort is set
   boost::asio::signal_set signals_;
   boost::asio::signal_set reload_signals_;  // SIGHUP
   boost::asio::steady_timer drain_timer_;  // on the signals' strand

@@ -23,8 +23,8 @@ std::mutex registry_mutex;
 std::unordered_map<uint64_t, std::weak_ptr<ws_connection>> registry;
 std::optional<std::pair<uint16_t, std::string>> shutting_down;  // set by close_all
 
-// A peer that neither reads our frames nor answers our close loses its TCP connection after this.
-constexpr auto close_deadline = std::chrono::seconds(5);
+// Droppable frames refused at a socket's byte cap, summed over every socket, for /metrics.
+std::atomic<uint64_t> dropped_total{0};
 // A frame straddling reads is kept in partial_; capacity above this is given back once it is done.
 constexpr std::size_t partial_keep = 4096;
 // One read buffer per I/O thread, shared by every socket the thread serves.
@@ -92,6 +92,7 @@ ws_connection::ws_connection(tcp::socket&& socket, std::unique_ptr<ws_handler> h
       max_message_(config.websocket.max_message_bytes),
       queue_cap_(config.websocket.send_queue_max_bytes),
       keepalive_(keepalive),
+      close_timeout_(config.websocket.close_timeout_ms),
       id_(next_id.fetch_add(1, std::memory_order_relaxed)),
       rate_(config.limits) {
   const core::Config::WebSocket& limits = config.websocket;
@@ -118,6 +119,23 @@ std::string_view ws_connection::refused_reason(uint16_t close_code) noexcept {
     default: return {};
   }
 }
+
+uint64_t ws_connection::queued_bytes_total() {
+  std::vector<std::shared_ptr<ws_connection>> open;
+  {
+    std::lock_guard lock(registry_mutex);
+    for (auto& [id, weak] : registry)
+      if (auto conn = weak.lock()) open.push_back(std::move(conn));
+  }
+  uint64_t total = 0;
+  for (const auto& conn : open) {
+    std::lock_guard lock(conn->out_mutex_);
+    total += conn->fill_.size() + conn->wire_.size();
+  }
+  return total;
+}
+
+uint64_t ws_connection::dropped_frames_total() noexcept { return dropped_total.load(); }
 
 void ws_connection::close_all(uint16_t code, const std::string& reason) {
   std::vector<std::shared_ptr<ws_connection>> open;
@@ -396,6 +414,7 @@ bool ws_connection::send(std::string_view frame, gh_frame_kind kind, gh_delivery
       flush_posted_ |= post;
     } else if (delivery == GH_DELIVERY_DROPPABLE) {
       dropped_.fetch_add(1, std::memory_order_relaxed);
+      dropped_total.fetch_add(1, std::memory_order_relaxed);
       return false;
     } else {
       size_overflow = true;
@@ -576,7 +595,7 @@ void ws_connection::arm_keepalive() {
 }
 
 void ws_connection::arm_close_deadline() {
-  timer_.expires_after(close_deadline);  // replaces a keepalive wait
+  timer_.expires_after(close_timeout_);  // replaces a keepalive wait
   timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
     if (!ec) self->shut();
   });

@@ -50,6 +50,10 @@ class ws_connection final : public core::Connection,
 
   // WebSockets of this process that are open (upgraded and not yet done); shutdown waits on it.
   static std::size_t open_count() noexcept;
+  // Bytes waiting to be written on every open socket now (a scrape walks them: no cost per send).
+  static uint64_t queued_bytes_total();
+  // Droppable frames refused at a socket's byte cap since start, every socket.
+  static uint64_t dropped_frames_total() noexcept;
   // Closes every open socket (shutdown), including those no endpoint has handed to the hub.
   static void close_all(uint16_t code, const std::string& reason);
   // The glasshub_connections_rejected_total reason of a close the host made because of what the
@@ -88,6 +92,8 @@ class ws_connection final : public core::Connection,
   const uint64_t max_message_;
   const uint64_t queue_cap_;
   const std::chrono::milliseconds keepalive_;
+  // After our close frame, a peer that neither reads nor answers loses its TCP connection.
+  const std::chrono::milliseconds close_timeout_;
   const uint64_t id_;
 
   // Strand-only state.

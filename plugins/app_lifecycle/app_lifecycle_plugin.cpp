@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -27,8 +28,6 @@ using lifecycle::AppState;
 using lifecycle::Users;
 using nlohmann::json;
 
-constexpr uint32_t kWebhookTimeoutMs = 10000;  // reference: 10 s per attempt, 2 attempts
-constexpr uint64_t kWebhookRetryDelayMs = 1000;
 
 
 std::string app_state_change(std::string_view user_id) {
@@ -52,6 +51,7 @@ class AppLifecycle : public glasshub::Plugin {
     public_ws_url_ = std::string(settings["publicWsUrl"].string_or("ws://localhost:8002/app-ws"));
     start_timeout_ms_ =
         static_cast<uint64_t>(settings["app"]["sessionTimeoutMs"].number().value_or(5000));
+    if (!read_webhook_timings(r.config_json())) return GH_ERR_REJECTED;
     started_ = r.counter("starts_total", "App starts requested (webhooks sent or joined).");
     start_failures_ = r.counter("start_failures_total", "App starts that failed (timeout, webhook).");
     resurrections_ = r.counter("resurrections_total", "Apps restarted after their socket was lost.");
@@ -226,12 +226,13 @@ class AppLifecycle : public glasshub::Plugin {
           if (r.ok()) return;  // the app server accepted; its socket decides (5 s budget)
           const std::string why =
               r.status ? "webhook answered " + std::to_string(r.status) : std::string(r.error);
-          if (attempt >= 2) {
-            fail_start(user, pkg, "session_request webhook failed twice: " + why);
+          if (attempt >= webhook_attempts_) {
+            fail_start(user, pkg, "session_request webhook failed " + std::to_string(attempt) +
+                                      " time(s): " + why);
             return;
           }
           log(GH_LOG_WARN, "session_request to " + pkg + " failed (" + why + "), retrying");
-          user.start_timer(kWebhookRetryDelayMs, [this, pkg, public_url, session_id,
+          user.start_timer(webhook_retry_delay_ms_, [this, pkg, public_url, session_id,
                                                   attempt](User& again) {
             auto& a = state(again).apps;
             auto i = a.find(pkg);
@@ -240,7 +241,7 @@ class AppLifecycle : public glasshub::Plugin {
               send_session_request(again, pkg, public_url, session_id);
           });
         },
-        "application/json", kWebhookTimeoutMs);
+        "application/json", webhook_timeout_ms_);
     if (st != GH_OK) fail_start(u, pkg, "webhook could not be sent (status " + std::to_string(st) + ")");
   }
 
@@ -435,6 +436,38 @@ class AppLifecycle : public glasshub::Plugin {
 
   std::string public_ws_url_;
   uint64_t start_timeout_ms_ = 5000;
+  // The reference's session webhook (protocol.md §10.1): 10 s per attempt, 2 attempts, 1 s apart;
+  // manifest config webhookTimeoutMs, webhookAttempts, webhookRetryDelayMs.
+  uint32_t webhook_timeout_ms_ = 10000;
+  uint32_t webhook_attempts_ = 2;
+  uint64_t webhook_retry_delay_ms_ = 1000;
+
+  bool read_webhook_timings(const glasshub::Json& config) {
+    struct Key {
+      const char* name;
+      double min, max;
+      std::function<void(double)> set;
+    };
+    const Key keys[] = {
+        {"webhookTimeoutMs", 100, 600000,
+         [this](double v) { webhook_timeout_ms_ = static_cast<uint32_t>(v); }},
+        {"webhookAttempts", 1, 10, [this](double v) { webhook_attempts_ = static_cast<uint32_t>(v); }},
+        {"webhookRetryDelayMs", 0, 600000,
+         [this](double v) { webhook_retry_delay_ms_ = static_cast<uint64_t>(v); }}};
+    for (const Key& k : keys) {
+      const auto node = config[k.name];
+      if (!node.exists()) continue;
+      const auto v = node.number();
+      if (!v || *v < k.min || *v > k.max || *v != static_cast<double>(static_cast<uint64_t>(*v))) {
+        log(GH_LOG_ERROR, std::string("config.") + k.name + " must be a whole number between " +
+                              std::to_string(static_cast<uint64_t>(k.min)) + " and " +
+                              std::to_string(static_cast<uint64_t>(k.max)));
+        return false;
+      }
+      k.set(*v);
+    }
+    return true;
+  }
   glasshub::Counter started_, start_failures_, resurrections_, stops_;
 };
 

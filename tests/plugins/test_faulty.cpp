@@ -1,10 +1,14 @@
 // test_faulty: handlers that fail on purpose, and an echo to prove the connection survives.
 //   glasses fault_throw -> throws (the SDK turns it into GH_ERR_INTERNAL)
 //   glasses fault_error -> returns GH_ERR_INTERNAL
-//   glasses echo        -> sends the received frame back, byte for byte
+//   glasses slow        -> takes 50 ms, then succeeds (for latency figures)
+//   glasses echo        -> sends the received frame back, byte for byte, and logs it through the
+//                          SDK at debug ("echo debug") and info ("echo info")
 #include <glasshub/sdk.hpp>
 
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 
 namespace {
 
@@ -19,7 +23,14 @@ class Faulty : public glasshub::Plugin {
     st = r.on(GH_ENDPOINT_GLASSES, "fault_error",
               [](const glasshub::Message&) { return GH_ERR_INTERNAL; });
     if (st != GH_OK) return st;
-    return r.on(GH_ENDPOINT_GLASSES, "echo", [](const glasshub::Message& m) {
+    st = r.on(GH_ENDPOINT_GLASSES, "slow", [](const glasshub::Message&) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      return GH_OK;
+    });
+    if (st != GH_OK) return st;
+    return r.on(GH_ENDPOINT_GLASSES, "echo", [this](const glasshub::Message& m) {
+      log(GH_LOG_DEBUG, "echo debug");
+      log(GH_LOG_INFO, "echo info");
       return m.user().send_to_glasses(m.raw());
     });
   }

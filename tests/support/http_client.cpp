@@ -118,4 +118,12 @@ HttpResponse http_post(uint16_t port, const std::string& target, const std::stri
   return request(http::verb::post, port, target, &body, headers, timeout);
 }
 
+HttpResponse http_send(uint16_t port, std::string_view method, const std::string& target,
+                       const std::optional<std::string>& body, const Headers& headers,
+                       std::chrono::milliseconds timeout) {
+  const http::verb verb = http::string_to_verb(method);
+  if (verb == http::verb::unknown) throw std::invalid_argument("unknown method " + std::string(method));
+  return request(verb, port, target, body ? &*body : nullptr, headers, timeout);
+}
+
 }  // namespace glasshub::test

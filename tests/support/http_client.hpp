@@ -6,7 +6,9 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -33,6 +35,12 @@ HttpResponse http_get(uint16_t port, const std::string& target, const Headers& h
 
 // POST with a body (Content-Type application/json unless `headers` sets one).
 HttpResponse http_post(uint16_t port, const std::string& target, const std::string& body,
+                       const Headers& headers = {},
+                       std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+// Any method ("OPTIONS", "PUT"...), with a body when `body` is given.
+HttpResponse http_send(uint16_t port, std::string_view method, const std::string& target,
+                       const std::optional<std::string>& body = std::nullopt,
                        const Headers& headers = {},
                        std::chrono::milliseconds timeout = std::chrono::seconds(5));
 

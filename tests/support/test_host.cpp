@@ -123,7 +123,11 @@ namespace {
 // all, so that a developer's shell cannot change what a test sees.
 bool is_scrubbed(std::string_view name) {
   static const char* const exact[] = {"PORT",
+                                      "METRICS_PORT",
                                       "HOST",
+                                      "PUBLIC_WS_URL",
+                                      "ADMIN_TOKEN",
+                                      "SQLITE_PATH",
                                       "CORS_ORIGINS",
                                       "CLOUD_PUBLIC_HOST_NAME",
                                       "GLASSES_HEARTBEAT_MS",

@@ -26,18 +26,23 @@ struct Config {
   struct Server {
     std::string host = "0.0.0.0";
     uint16_t port = 8002;
+    uint16_t metrics_port = 0;  // 0: /metrics on the main listener; else only on this port
     std::vector<std::string> cors_origins{"*"};
     std::string public_ws_url = "ws://localhost:8002/app-ws";
     std::string admin_token;  // empty: admin routes answer 403
     unsigned threads = 0;     // 0: one per core
     uint32_t drain_timeout_ms = 5000;  // SIGTERM: how long closing sockets get
     uint32_t http_reply_timeout_ms = 30000;  // a plugin route that has not answered gets 504
+    uint32_t http_idle_timeout_ms = 30000;   // to read one request, or to write its answer
+    uint32_t http_header_limit_bytes = 8 * 1024;
+    uint64_t http_body_limit_bytes = 1024 * 1024;
   } server;
   struct WebSocket {
     uint32_t glasses_heartbeat_interval_ms = 2000;
     uint32_t pong_timeout_ms = 30000;
     bool pong_timeout_enabled = false;
     uint32_t app_ping_interval_ms = 10000;
+    uint32_t close_timeout_ms = 5000;  // a peer that does not answer our close loses its TCP
     uint64_t max_message_bytes = 16ull * 1024 * 1024;
     uint32_t max_json_depth = 64;  // deeper frames and REST bodies are refused before parsing
     uint64_t send_queue_max_bytes = 4ull * 1024 * 1024;
@@ -70,6 +75,7 @@ struct Config {
   struct Logging {
     std::string level = "info";  // trace|debug|info|warn|error
     std::string format = "json"; // json|text
+    std::map<std::string, std::string> plugins;  // plugin name -> its own level
   } logging;
   std::vector<AppConfig> apps;
 };
@@ -92,6 +98,11 @@ Environment process_environment();
 
 // Defaults, then the file (when given), then the environment. Throws ConfigError.
 Config load_config(const std::optional<std::string>& file, const Environment& env);
+
+// Every problem of the file and the environment, in that order; empty when the configuration
+// would start (`glasshubctl config check`).
+std::vector<ConfigError> check_config(const std::optional<std::string>& file,
+                                      const Environment& env);
 
 // Parse a config document on top of the defaults (no environment). Throws ConfigError.
 Config parse_config(const nlohmann::json& doc);

@@ -90,8 +90,22 @@ class Hub {
   nlohmann::json handlers_json() const;
   // `/health` body (protocol.md §12.1); `healthy_out` false means answer 503.
   nlohmann::json health_json(bool* healthy_out) const;
+  // What the transport (host/) knows that the core does not, for /metrics.
+  struct TransportStats {
+    uint64_t send_queue_bytes = 0;   // queued on every open socket now
+    uint64_t queue_full_drops = 0;   // droppable frames refused at a socket's byte cap
+  };
   // `/metrics` body: Prometheus text exposition format 0.0.4.
-  std::string metrics_text() const;
+  std::string metrics_text(const TransportStats& transport) const;
+  // `/admin/log-levels`: {"level": global, "plugins": {name: level}} (only plugins with their own).
+  nlohmann::json log_levels_json() const;
+  // Applies {"level"?: l, "plugins"?: {name: l | null}} (null: back to the global level) at once,
+  // or changes nothing and returns why.
+  std::optional<std::string> set_log_levels(const nlohmann::json& body);
+  // A frame the transport sends on its own (the phone's JSON ping, an app's refusal before its
+  // session exists): counted with the core's own sends.
+  bool send_direct(Connection& conn, gh_endpoint to, std::string_view frame, gh_frame_kind kind,
+                   gh_delivery delivery);
   // Counts a connection attempt refused before a session existed (bad token, bad path...).
   void count_rejected_connection(std::string_view reason);
 

@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <string_view>
 
 namespace glasshub::core {
@@ -15,11 +16,20 @@ struct LogContext {
   std::string_view plugin = {};
 };
 
-void log_line(spdlog::level::level_enum level, std::string_view event, std::string_view text,
-              const LogContext& ctx = {});
+// The process-wide level (logging.level; changed at runtime through /admin/log-levels). The
+// spdlog logger itself passes everything: the level is checked here, before any formatting,
+// so a plugin may have a lower level of its own (logging.plugins).
+extern std::atomic<int> g_log_level;
 
 inline bool log_enabled(spdlog::level::level_enum level) {
-  return spdlog::default_logger_raw()->should_log(level);
+  return level >= g_log_level.load(std::memory_order_relaxed);
 }
+
+// One line when `level` is enabled.
+void log_line(spdlog::level::level_enum level, std::string_view event, std::string_view text,
+              const LogContext& ctx = {});
+// One line whatever the process-wide level: the caller has checked its own (a plugin's level).
+void write_log_line(spdlog::level::level_enum level, std::string_view event,
+                    std::string_view text, const LogContext& ctx);
 
 }  // namespace glasshub::core
