@@ -27,11 +27,12 @@ constexpr int kBatch = 50;        // ~58 KB (< the cap): what the reader takes i
 // handshake and drops the TCP connection (1006; host/src/ws_connection.cpp close_deadline).
 constexpr auto kSendFor = 3s;
 constexpr long kRssGrowthBoundKib = 1024;
-// Under AddressSanitizer freed memory stays resident (its quarantine), so RSS says nothing there.
-#if defined(__SANITIZE_ADDRESS__)
+// Under AddressSanitizer freed memory stays resident (its quarantine), and ThreadSanitizer's shadow
+// memory grows with every address touched, so RSS says nothing under either.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 constexpr bool kRssMeaningful = false;
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 constexpr bool kRssMeaningful = false;
 #else
 constexpr bool kRssMeaningful = true;

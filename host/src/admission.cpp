@@ -21,13 +21,15 @@ admission::ticket::~ticket() { release(); }
 
 void admission::ticket::release() noexcept {
   if (!owner_) return;
-  std::lock_guard lock(owner_->mutex_);
-  --owner_->open_;
+  // Declared before the lock: when this is the last owner, the admission (and its mutex) goes
+  // only after the unlock (found by TSan: the listener's share went first at shutdown).
+  const std::shared_ptr<admission> owner = std::move(owner_);
+  std::lock_guard lock(owner->mutex_);
+  --owner->open_;
   if (!user_id_.empty()) {
-    auto it = owner_->per_user_.find(user_id_);
-    if (it != owner_->per_user_.end() && --it->second == 0) owner_->per_user_.erase(it);
+    auto it = owner->per_user_.find(user_id_);
+    if (it != owner->per_user_.end() && --it->second == 0) owner->per_user_.erase(it);
   }
-  owner_.reset();
 }
 
 admission::admission(const core::Config::Limits& limits)
