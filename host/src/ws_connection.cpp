@@ -130,7 +130,7 @@ uint64_t ws_connection::queued_bytes_total() {
   uint64_t total = 0;
   for (const auto& conn : open) {
     std::lock_guard lock(conn->out_mutex_);
-    total += conn->fill_.size() + conn->wire_.size();
+    total += conn->fill_.size() + (conn->wire_.size() - conn->wire_sent_);
   }
   return total;
 }
