@@ -1,5 +1,7 @@
 #include "ws_connection.hpp"
 
+#include "thread_buffers.hpp"
+
 #include <glasshub/core/log.hpp>
 
 #include <boost/asio/post.hpp>
@@ -27,49 +29,6 @@ std::optional<std::pair<uint16_t, std::string>> shutting_down;  // set by close_
 std::atomic<uint64_t> dropped_total{0};
 // A frame straddling reads is kept in partial_; capacity above this is given back once it is done.
 constexpr std::size_t partial_keep = 4096;
-// One read buffer per I/O thread, shared by every socket the thread serves.
-constexpr std::size_t read_chunk = 64 * 1024;
-
-char* thread_read_buffer() {
-  thread_local std::vector<char> buffer(read_chunk);
-  return buffer.data();
-}
-
-// Send buffers a drained socket gives back, reused by the next socket that starts a batch on this
-// thread: an idle socket holds no buffer, and a busy one does not pay malloc/free per batch
-// (audio frames are above malloc's small-size caches). Bounded in bytes per thread.
-constexpr std::size_t pool_bytes_max = 1024 * 1024;
-constexpr std::size_t pooled_capacity_max = 256 * 1024;
-
-struct buffer_pool {
-  std::vector<std::string> buffers;
-  std::size_t bytes = 0;
-};
-
-buffer_pool& thread_pool() {
-  thread_local buffer_pool pool;
-  return pool;
-}
-
-void take_pooled(std::string& out) {
-  auto& pool = thread_pool();
-  if (pool.buffers.empty()) return;
-  pool.bytes -= pool.buffers.back().capacity();
-  out.swap(pool.buffers.back());
-  pool.buffers.pop_back();
-}
-
-void give_back(std::string& buffer) {
-  auto& pool = thread_pool();
-  const std::size_t capacity = buffer.capacity();
-  if (capacity <= pooled_capacity_max && pool.bytes + capacity <= pool_bytes_max) {
-    buffer.clear();
-    pool.bytes += capacity;
-    pool.buffers.push_back(std::move(buffer));
-  }
-  std::string().swap(buffer);
-}
-
 std::string refusal(std::string_view status, std::string_view extra_headers,
                     std::string_view body) {
   std::string out = "HTTP/1.1 ";
@@ -304,17 +263,7 @@ bool ws_connection::on_frame(const ws::frame& f) {
         if (!ws::valid_utf8(payload.substr(2)))
           return fail(ws::close_code::bad_payload, "Invalid close reason"), false;
       }
-      if (!close_sent_) {  // the peer's close: echo its code, then end the TCP connection
-        std::lock_guard lock(out_mutex_);
-        if (!out_closed_) ws::append_close(fill_, code, {});
-        out_closed_ = true;
-      }
-      close_sent_ = true;
-      closing_ = true;
-      post_flush();
-      on_done(code);
-      shut_when_flushed();
-      arm_close_deadline();
+      end_with_close(code, {}, code);  // the peer's close: echo its code (a no-op after ours)
       return false;
     }
     case ws::opcode::text:
@@ -366,6 +315,12 @@ void ws_connection::fail(uint16_t code, std::string_view reason) {
     core::log_line(spdlog::level::debug, "websocket_protocol_error",
                    "websocket " + std::to_string(id_) + ": " + std::string(reason) + " (" +
                        std::to_string(code) + ")");
+  end_with_close(code, reason, code);
+}
+
+// Queues our close frame (unless one is already queued), reports the end to the endpoint with
+// `reported`, and ends the TCP connection once the frame is written (or at the deadline).
+void ws_connection::end_with_close(uint16_t code, std::string_view reason, uint16_t reported) {
   {
     std::lock_guard lock(out_mutex_);
     if (!out_closed_) ws::append_close(fill_, code, reason);
@@ -374,7 +329,7 @@ void ws_connection::fail(uint16_t code, std::string_view reason) {
   close_sent_ = true;
   closing_ = true;
   post_flush();
-  on_done(code);
+  on_done(reported);
   shut_when_flushed();
   arm_close_deadline();
 }

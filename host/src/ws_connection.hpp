@@ -70,6 +70,7 @@ class ws_connection final : public core::Connection,
   bool within_rate();
   void deliver(std::string&& message, bool binary);
   void fail(uint16_t code, std::string_view reason);
+  void end_with_close(uint16_t code, std::string_view reason, uint16_t reported);
   void on_done(uint16_t code);
   void request_close(uint16_t code, std::string reason, bool discard_queue);
   void do_close(uint16_t code, const std::string& reason, bool discard_queue);
