@@ -253,17 +253,9 @@ bool ws_connection::on_frame(const ws::frame& f) {
       ping_sent_ = false;
       return true;
     case ws::opcode::close: {
-      uint16_t code = ws::close_code::no_status;
-      if (f.size == 1) return fail(ws::close_code::protocol_error, "Protocol error"), false;
-      if (f.size >= 2) {
-        code = static_cast<uint16_t>((static_cast<unsigned char>(f.payload[0]) << 8) |
-                                     static_cast<unsigned char>(f.payload[1]));
-        if (!ws::valid_close_code(code))
-          return fail(ws::close_code::protocol_error, "Invalid close code"), false;
-        if (!ws::valid_utf8(payload.substr(2)))
-          return fail(ws::close_code::bad_payload, "Invalid close reason"), false;
-      }
-      end_with_close(code, {}, code);  // the peer's close: echo its code (a no-op after ours)
+      const ws::close_frame c = ws::parse_close(payload);
+      if (c.violation) return fail(c.violation, c.why), false;
+      end_with_close(c.code, {}, c.code);  // the peer's close: echo its code (a no-op after ours)
       return false;
     }
     case ws::opcode::text:

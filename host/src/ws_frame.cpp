@@ -154,6 +154,19 @@ bool valid_close_code(uint16_t code) noexcept {
   }
 }
 
+close_frame parse_close(std::string_view payload) noexcept {
+  close_frame c;
+  if (payload.empty()) return c;
+  if (payload.size() == 1) return {c.code, close_code::protocol_error, "Protocol error"};
+  c.code = static_cast<uint16_t>((static_cast<unsigned char>(payload[0]) << 8) |
+                                 static_cast<unsigned char>(payload[1]));
+  if (!valid_close_code(c.code))
+    return {c.code, close_code::protocol_error, "Invalid close code"};
+  if (!valid_utf8(payload.substr(2)))
+    return {c.code, close_code::bad_payload, "Invalid close reason"};
+  return c;
+}
+
 std::string accept_key(std::string_view key) {
   static constexpr std::string_view guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
   std::string input;

@@ -64,6 +64,15 @@ bool valid_utf8(std::string_view bytes) noexcept;
 // A close code a peer may send (RFC 6455 §7.4).
 bool valid_close_code(uint16_t code) noexcept;
 
+// A peer's close frame: its code (no_status when it has none), or the violation it commits
+// (0 when none) with a reason for our own close.
+struct close_frame {
+  uint16_t code = close_code::no_status;
+  uint16_t violation = 0;
+  std::string_view why;
+};
+close_frame parse_close(std::string_view payload) noexcept;
+
 // Sec-WebSocket-Accept for a Sec-WebSocket-Key (base64 of SHA-1 of key + the RFC's GUID).
 std::string accept_key(std::string_view key);
 
