@@ -12,13 +12,7 @@ using namespace glasshub::test;
 
 namespace {
 
-const std::string kUser = "alice@example.com";
-
-struct Setup {
-  TestHost host{app_host_setup()};
-  WsClient phone = host.connect_phone(kUser);
-  std::string sid = allow_app(phone);
-  WsClient app = ready_app(host, sid);
+struct Setup : PhoneAndApp {
   Setup() { subscribe(app, sid, {"bulk", "other"}); }
 
   // What the app got (data_stream payloads) and the phone's errors, after `raw` from the phone.

@@ -13,14 +13,7 @@ using namespace glasshub::test;
 
 namespace {
 
-const std::string kUser = "alice@example.com";
-
-struct Setup {
-  TestHost host{app_host_setup()};
-  WsClient phone = host.connect_phone(kUser);
-  std::string sid = allow_app(phone);
-  WsClient app = ready_app(host, sid);
-};
+using Setup = PhoneAndApp;
 
 // The app socket answers a type nobody handles by naming it: proof the message arrived whole.
 void expect_unsupported(WsClient& app, const std::string& type) {

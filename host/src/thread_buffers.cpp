@@ -6,8 +6,8 @@ namespace glasshub::host {
 
 namespace {
 
-constexpr std::size_t pool_bytes_max = 1024 * 1024;
-constexpr std::size_t pooled_capacity_max = 256 * 1024;
+constexpr std::size_t pool_bytes_max = 256 * 1024;
+constexpr std::size_t pooled_capacity_max = 64 * 1024;
 
 struct buffer_pool {
   std::vector<std::string> buffers;

@@ -1,4 +1,5 @@
 // Buffers each I/O thread shares among the sockets it serves, so an idle socket holds none.
+// The send-buffer pool keeps at most 256 KiB per thread (buffers up to 64 KiB).
 #pragma once
 
 #include <cstddef>

@@ -43,6 +43,14 @@ WsClient connect_app(uint16_t port, const std::string& session_id,
 WsClient ready_app(const TestHost& host, const std::string& session_id,
                    const std::string& package = kAppPackage, const std::string& api_key = kAppKey);
 
+// One user's phone and one app (kAppPackage) past its init, on an app_host_setup() host.
+struct PhoneAndApp {
+  TestHost host{app_host_setup()};
+  WsClient phone = host.connect_phone("alice@example.com");
+  std::string sid = allow_app(phone);
+  WsClient app = ready_app(host, sid);
+};
+
 // The messages of `type` among `messages`, in order.
 std::vector<nlohmann::json> of_type(const std::vector<nlohmann::json>& messages,
                                     const std::string& type);
