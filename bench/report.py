@@ -83,6 +83,9 @@ def machine():
 
 def main():
     results, command = sys.argv[1], sys.argv[2]
+    # The servers this run measured (run.sh passes them): a server left out is "not run", not failed.
+    ran = sys.argv[3].split() if len(sys.argv) > 3 else [key for key, _ in SERVERS]
+    scenarios = sys.argv[4].split() if len(sys.argv) > 4 else [sc for sc, _ in SCENARIOS]
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip()
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
@@ -106,12 +109,15 @@ def main():
                "| lost / dup | RSS/conn | ÷ Bun: CPU-µs, p99, RSS | notes |")
     out.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for sc, title in SCENARIOS:
+        if sc not in scenarios:
+            continue
         bun = load(results, sc, "bun")
         for key, name in SERVERS:
             r = load(results, sc, key)
             title = title.format(users=f"{r['config']['users']:,}" if r else "?")
             if not r:
-                out.append(f"| {title} | {name} | run failed | | | | | | | see {results} |")
+                what = "run failed" if key in ran else "not run"
+                out.append(f"| {title} | {name} | {what} | | | | | | | see {results} |")
                 continue
             d = r["deliveries"]
             rat = "—"

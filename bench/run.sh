@@ -88,7 +88,7 @@ for sc in $scenarios; do
   done
 done
 
-table=$(python3 bench/report.py "$results" "$command")
+table=$(python3 bench/report.py "$results" "$command" "$servers" "$scenarios")
 echo "$table"
 if [[ -z ${BENCH_NO_APPEND:-} ]]; then
   grep -q '^## Runs of bench/run.sh' docs/benchmarks.md ||
