@@ -226,7 +226,8 @@ class World {
     if (!auth.ok) finding("the fuzzer's own token was refused", auth.error);
     phone_ = new_connection();
     phone_closed_ = false;
-    phone_session_ = hub_.glasses_connected(auth.user_id, phone_);
+    phone_session_ =
+        hub_.glasses_connected(auth.user_id, phone_, hub_.glasses_strand(auth.user_id));
   }
   void close_phone(uint16_t code) {
     if (!phone_ || phone_closed_) return;

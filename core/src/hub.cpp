@@ -612,8 +612,19 @@ AuthResult Hub::authenticate_glasses(std::string_view token) const {
   return r;
 }
 
+Strand Hub::glasses_strand(const std::string& user_id) {
+  HubState& hub = *state_;
+  {
+    std::lock_guard lock(hub.registry_mutex);
+    if (auto it = hub.sessions.find(user_id); it != hub.sessions.end() && it->second &&
+                                              !it->second->disposed)
+      return it->second->strand;
+  }
+  return asio::make_strand(hub.ioc);
+}
+
 std::shared_ptr<UserSession> Hub::glasses_connected(const std::string& user_id,
-                                                    ConnectionPtr conn) {
+                                                    ConnectionPtr conn, const Strand& strand) {
   HubState& hub = *state_;
   hub.stats.glasses_connections.fetch_add(1);
   hub.stats.accepted[0].fetch_add(1);
@@ -624,7 +635,7 @@ std::shared_ptr<UserSession> Hub::glasses_connected(const std::string& user_id,
     std::lock_guard lock(hub.registry_mutex);
     auto& slot = hub.sessions[user_id];
     if (!slot || slot->disposed) {
-      slot = std::make_shared<UserSession>(hub, user_id);
+      slot = std::make_shared<UserSession>(hub, user_id, strand);
       created = true;
     }
     s = slot;
@@ -654,7 +665,7 @@ std::shared_ptr<UserSession> Hub::glasses_connected(const std::string& user_id,
 
 void Hub::glasses_frame(const std::shared_ptr<UserSession>& s, const ConnectionPtr&,
                         std::string frame, bool binary) {
-  asio::post(s->strand, [&hub = *state_, s, frame = std::move(frame), binary] {
+  asio::dispatch(s->strand, [&hub = *state_, s, frame = std::move(frame), binary] {
     Dispatch::run(hub, *s, GH_ENDPOINT_GLASSES, {}, frame, binary);
   });
 }

@@ -23,8 +23,8 @@ std::string& envelope_buffer() {
 }
 }  // namespace
 
-UserSession::UserSession(HubState& h, std::string id)
-    : hub(h), user_id(std::move(id)), strand(boost::asio::make_strand(h.ioc)) {}
+UserSession::UserSession(HubState& h, std::string id, Strand s)
+    : hub(h), user_id(std::move(id)), strand(std::move(s)) {}
 
 UserSession::~UserSession() = default;
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <glasshub/core/connection.hpp>
+#include <glasshub/core/hub.hpp>
 #include <glasshub/sdk.h>
 
 #include <boost/asio/io_context.hpp>
@@ -31,8 +32,6 @@ struct gh_user {
 
 namespace glasshub::core {
 
-using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
-
 struct AppLink {
   ConnectionPtr conn;
   std::string session_id;  // "<userId>-<packageName>", as issued
@@ -44,7 +43,7 @@ struct AppLink {
 
 class UserSession : public std::enable_shared_from_this<UserSession> {
  public:
-  UserSession(HubState& hub, std::string user_id);
+  UserSession(HubState& hub, std::string user_id, Strand strand);
   ~UserSession();
 
   HubState& hub;

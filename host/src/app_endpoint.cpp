@@ -43,14 +43,16 @@ std::optional<http_response> app_endpoint::upgrade(core::Hub& hub, admission& li
   // SDK 2.1.29 must only get protocol pings: one after an interval of silence, and the socket
   // is dropped when another interval passes without a byte.
   const std::chrono::milliseconds ping_interval(config.websocket.app_ping_interval_ms);
-  auto handler = std::make_unique<app_endpoint>(hub, stream.get_executor());
-  std::make_shared<ws_connection>(stream.release_socket(), std::move(handler), config,
-                                  ping_interval, std::get<admission::ticket>(std::move(admitted)))
-      ->run(req);
+  const socket_strand strand = strand_of(stream.socket());
+  auto handler = std::make_unique<app_endpoint>(hub, strand);
+  std::make_shared<ws_connection>(rebind(stream.release_socket(), strand), std::move(handler),
+                                  config, ping_interval,
+                                  std::get<admission::ticket>(std::move(admitted)))
+      ->start(req);
   return std::nullopt;
 }
 
-app_endpoint::app_endpoint(core::Hub& hub, const net::any_io_executor& strand)
+app_endpoint::app_endpoint(core::Hub& hub, const socket_strand& strand)
     : hub_(hub), init_timer_(strand) {}
 
 void app_endpoint::on_open(const core::ConnectionPtr& conn) {

@@ -3,11 +3,11 @@
 
 #include "admission.hpp"
 #include "http_message.hpp"
+#include "socket_strand.hpp"
 #include "ws_handler.hpp"
 
 #include <glasshub/core/hub.hpp>
 
-#include <boost/asio/steady_timer.hpp>
 
 #include <memory>
 #include <optional>
@@ -23,7 +23,7 @@ class app_endpoint final : public ws_handler {
   static std::optional<http_response> upgrade(core::Hub& hub, admission& limits,
                                               beast::tcp_stream& stream, const http_request& req);
 
-  app_endpoint(core::Hub& hub, const net::any_io_executor& strand);
+  app_endpoint(core::Hub& hub, const socket_strand& strand);
 
   void on_open(const core::ConnectionPtr& conn) override;
   void on_frame(const core::ConnectionPtr& conn, std::string&& bytes, bool binary) override;
@@ -34,7 +34,7 @@ class app_endpoint final : public ws_handler {
   void init(const core::ConnectionPtr& conn, std::string_view frame);
 
   core::Hub& hub_;
-  net::steady_timer init_timer_;
+  strand_timer init_timer_;
   std::shared_ptr<core::UserSession> session_;  // set once tpa_connection_init is accepted
   std::string package_;
   bool refused_ = false;

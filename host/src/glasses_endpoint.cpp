@@ -47,16 +47,18 @@ std::optional<http_response> glasses_endpoint::upgrade(core::Hub& hub, admission
   }
   // No protocol-level keepalive: the phone's socket API cannot see pings; the JSON heartbeat
   // below keeps the socket busy and checks liveness.
-  auto handler = std::make_unique<glasses_endpoint>(hub, auth.user_id, stream.get_executor());
-  std::make_shared<ws_connection>(stream.release_socket(), std::move(handler), hub.config(),
-                                  std::chrono::milliseconds(0),
+  // On the session's strand, the phone's frames reach the session without a queue hop.
+  const socket_strand strand = hub.glasses_strand(auth.user_id);
+  auto handler = std::make_unique<glasses_endpoint>(hub, auth.user_id, strand);
+  std::make_shared<ws_connection>(rebind(stream.release_socket(), strand), std::move(handler),
+                                  hub.config(), std::chrono::milliseconds(0),
                                   std::get<admission::ticket>(std::move(admitted)))
-      ->run(req);
+      ->start(req);
   return std::nullopt;
 }
 
 glasses_endpoint::glasses_endpoint(core::Hub& hub, std::string user_id,
-                                   const net::any_io_executor& strand)
+                                   const socket_strand& strand)
     : hub_(hub),
       user_id_(std::move(user_id)),
       heartbeat_interval_(hub.config().websocket.glasses_heartbeat_interval_ms),
@@ -66,7 +68,8 @@ glasses_endpoint::glasses_endpoint(core::Hub& hub, std::string user_id,
       heartbeat_(strand) {}
 
 void glasses_endpoint::on_open(const core::ConnectionPtr& conn) {
-  session_ = hub_.glasses_connected(user_id_, conn);  // throwing: ws_connection closes 1011
+  // Throwing: ws_connection closes 1011.
+  session_ = hub_.glasses_connected(user_id_, conn, heartbeat_.get_executor());
   last_received_ = last_ping_ = clock::now();
   if (heartbeat_interval_.count() > 0 || pong_timeout_.count() > 0) schedule_tick(conn);
 }

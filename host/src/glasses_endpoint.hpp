@@ -3,11 +3,11 @@
 
 #include "admission.hpp"
 #include "http_message.hpp"
+#include "socket_strand.hpp"
 #include "ws_handler.hpp"
 
 #include <glasshub/core/hub.hpp>
 
-#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <memory>
@@ -23,7 +23,7 @@ class glasses_endpoint final : public ws_handler {
   static std::optional<http_response> upgrade(core::Hub& hub, admission& limits,
                                               beast::tcp_stream& stream, const http_request& req);
 
-  glasses_endpoint(core::Hub& hub, std::string user_id, const net::any_io_executor& strand);
+  glasses_endpoint(core::Hub& hub, std::string user_id, const socket_strand& strand);
 
   void on_open(const core::ConnectionPtr& conn) override;
   void on_frame(const core::ConnectionPtr& conn, std::string&& bytes, bool binary) override;
@@ -38,7 +38,7 @@ class glasses_endpoint final : public ws_handler {
   const std::string user_id_;
   const std::chrono::milliseconds heartbeat_interval_;
   const std::chrono::milliseconds pong_timeout_;  // zero when disabled
-  net::steady_timer heartbeat_;
+  strand_timer heartbeat_;
   clock::time_point last_received_{}, last_ping_{};
   std::shared_ptr<core::UserSession> session_;
   bool closed_ = false;

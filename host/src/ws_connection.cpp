@@ -1,9 +1,11 @@
 #include "ws_connection.hpp"
 
 #include "thread_buffers.hpp"
+#include "write_cork.hpp"
 
 #include <glasshub/core/log.hpp>
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
 #include <netinet/in.h>
@@ -41,7 +43,7 @@ std::string refusal(std::string_view status, std::string_view extra_headers,
 
 }  // namespace
 
-ws_connection::ws_connection(tcp::socket&& socket, std::unique_ptr<ws_handler> handler,
+ws_connection::ws_connection(strand_socket&& socket, std::unique_ptr<ws_handler> handler,
                              const core::Config& config, std::chrono::milliseconds keepalive,
                              admission::ticket seat)
     : seat_(std::move(seat)),
@@ -121,37 +123,47 @@ void ws_connection::guarded(Call&& call) {
 
 // --- handshake ---------------------------------------------------------------------------------
 
-void ws_connection::run(const http_request& req) {
+void ws_connection::start(const http_request& req) {
   // http_session checked that this is a GET upgrade to "websocket" (beast::websocket::is_upgrade).
   const auto version = req[http::field::sec_websocket_version];
   const auto key = req[http::field::sec_websocket_key];
   std::string response;
+  bool accepted = false;
   if (version != "13") {
     response = refusal("426 Upgrade Required", "Sec-WebSocket-Version: 13\r\n",
                        "Unsupported WebSocket version");
   } else if (key.empty() || key.size() > 64) {
     response = refusal("400 Bad Request", {}, "Missing or invalid Sec-WebSocket-Key");
+  } else {
+    // No extension and no subprotocol is offered back: permessage-deflate stays off, as the
+    // reference server has it.
+    response = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+               "Connection: Upgrade\r\nSec-WebSocket-Accept: ";
+    response.append(ws::accept_key(key)).append("\r\n\r\n");
+    accepted = true;
   }
-  if (!response.empty()) {  // refused: the reply, then the TCP close; no handler call
+  net::dispatch(socket_.get_executor(),
+                [self = shared_from_this(), response = std::move(response), accepted]() mutable {
+                  self->run(std::move(response), accepted);
+                });
+}
+
+void ws_connection::run(std::string response, bool accepted) {
+  if (!accepted) {  // refused: the reply, then the TCP close; no handler call
     done_ = true;
     closing_ = true;
     {
       std::lock_guard lock(out_mutex_);
       fill_ = std::move(response);
       out_closed_ = true;
+      shut_after_flush_ = true;
     }
-    shut_after_flush_ = true;
     arm_close_deadline();
     return flush();
   }
-  // No extension and no subprotocol is offered back: permessage-deflate stays off, as the
-  // reference server has it.
-  std::string accept = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                       "Connection: Upgrade\r\nSec-WebSocket-Accept: ";
-  accept.append(ws::accept_key(key)).append("\r\n\r\n");
   {
     std::lock_guard lock(out_mutex_);
-    fill_ = std::move(accept);  // frames queued by on_open follow it in the same write
+    fill_ = std::move(response);  // frames queued by on_open follow the 101 in the same write
   }
   open();
   post_flush();
@@ -186,6 +198,7 @@ void ws_connection::do_read() {
 
 void ws_connection::on_readable(const boost::system::error_code& wait_ec) {
   if (done_) return;
+  const write_cork cork;  // what this read causes is written when it is handled
   if (wait_ec) {
     on_done(ws::close_code::abnormal);
     return shut();
@@ -376,7 +389,7 @@ bool ws_connection::send(std::string_view frame, gh_frame_kind kind, gh_delivery
     request_close(ws::close_code::try_again_later, "Send queue overflow", true);
     return false;
   }
-  if (post)
+  if (post && !write_cork::hold(shared_from_this()))
     net::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
   return true;
 }
@@ -401,9 +414,10 @@ void ws_connection::post_flush() {
   net::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
 }
 
-// Writes straight from the strand (the socket is non-blocking): a write the kernel takes whole
-// costs no async operation, and only a full socket buffer makes us wait for POLLOUT. The write
-// happens under the lock, so the queue's size never counts bytes the kernel has already taken.
+// Writes straight from the calling thread (the socket is non-blocking): a write the kernel takes
+// whole costs no async operation, and only a full socket buffer makes us wait for POLLOUT. The
+// write happens under the lock, so the queue's size never counts bytes the kernel has already
+// taken, and shut() cannot close the descriptor under it.
 void ws_connection::flush() {
   std::unique_lock lock(out_mutex_);
   flush_posted_ = false;
@@ -424,17 +438,7 @@ void ws_connection::flush() {
     if (ec == net::error::would_block || ec == net::error::try_again) {
       waiting_writable_ = true;
       lock.unlock();
-      socket_.async_wait(tcp::socket::wait_write,
-                         [self = shared_from_this()](const boost::system::error_code& wait_ec) {
-                           {
-                             std::lock_guard relock(self->out_mutex_);
-                             self->waiting_writable_ = false;
-                             if (wait_ec) self->failed_ = true;
-                           }
-                           if (wait_ec) return self->shut();
-                           self->flush();
-                         });
-      return;
+      return wait_writable();
     }
     if (ec) {  // a socket that failed a write is dead; the read wait reports the end
       failed_ = true;
@@ -442,22 +446,48 @@ void ws_connection::flush() {
       fill_.clear();
       lock.unlock();
       closing_ = true;
-      return shut();
+      net::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->shut(); });
+      return;
     }
     wire_sent_ += n;
   }
-  lock.unlock();
-  if (shut_after_flush_) finish();
+  if (finish_owed_locked()) {
+    lock.unlock();
+    net::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->finish(); });
+  }
+}
+
+bool ws_connection::finish_owed_locked() {
+  const bool idle =
+      !waiting_writable_ && !flush_posted_ && fill_.empty() && wire_sent_ == wire_.size();
+  if (!shut_after_flush_ || finished_ || !idle) return false;
+  finished_ = true;
+  return true;
+}
+
+// The socket's buffer is full: the strand waits for POLLOUT, then flushes again.
+void ws_connection::wait_writable() {
+  net::dispatch(socket_.get_executor(), [self = shared_from_this()] {
+    self->socket_.async_wait(tcp::socket::wait_write, [self](const boost::system::error_code& ec) {
+      {
+        std::lock_guard relock(self->out_mutex_);
+        self->waiting_writable_ = false;
+        if (ec) self->failed_ = true;
+      }
+      if (ec) return self->shut();
+      self->flush();
+    });
+  });
 }
 
 void ws_connection::shut_when_flushed() {
-  shut_after_flush_ = true;
-  bool idle;
+  bool now;
   {
     std::lock_guard lock(out_mutex_);
-    idle = !waiting_writable_ && !flush_posted_ && fill_.empty() && wire_sent_ == wire_.size();
+    shut_after_flush_ = true;
+    now = finish_owed_locked();
   }
-  if (idle) finish();
+  if (now) finish();
 }
 
 // Our last frame is written: FIN, then read and discard until the peer's FIN. Closing with
@@ -486,6 +516,8 @@ void ws_connection::drain() {
 
 void ws_connection::shut() {
   timer_.cancel();
+  std::lock_guard lock(out_mutex_);  // a flush on another thread never writes to a closed descriptor
+  failed_ = true;
   if (!socket_.is_open()) return;
   boost::system::error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_both, ignored);

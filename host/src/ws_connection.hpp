@@ -1,20 +1,20 @@
 // One accepted WebSocket on a plain TCP socket: the RFC 6455 server side, written for this host's
 // traffic. Reads go through one buffer per thread (an idle socket holds no read buffer); sends
 // append finished frames to one buffer that a single write flushes per batch (a burst of frames
-// costs one syscall, and an idle socket holds no write buffer either).
+// costs one syscall, and an idle socket holds no write buffer either). The write may happen on
+// any thread, under the send lock: a phone's read handler writes the frames it caused to its
+// apps' sockets when it returns (write_cork), without a hop through their strands.
 #pragma once
 
 #include "admission.hpp"
 #include "http_message.hpp"
 #include "message_rate.hpp"
+#include "socket_strand.hpp"
 #include "ws_frame.hpp"
 #include "ws_handler.hpp"
 
 #include <glasshub/core/config.hpp>
 #include <glasshub/core/connection.hpp>
-
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -30,16 +30,17 @@ namespace glasshub::host {
 class ws_connection final : public core::Connection,
                             public std::enable_shared_from_this<ws_connection> {
  public:
-  // `socket` must run on its own strand: every handler of this connection runs there.
+  // Every handler of this connection runs on `socket`'s strand (a phone's is its session's).
   // `keepalive` > 0: a protocol ping after that long without a byte from the peer, and the
   // socket dropped after as long again (apps); 0: no liveness check at this layer (the phone).
   // `seat` (limits.*) is held for as long as this object, and so its descriptor, lives.
-  ws_connection(tcp::socket&& socket, std::unique_ptr<ws_handler> handler,
+  ws_connection(strand_socket&& socket, std::unique_ptr<ws_handler> handler,
                 const core::Config& config, std::chrono::milliseconds keepalive,
                 admission::ticket seat);
 
-  // Answers the upgrade `req` (101, or 400/426 for a bad handshake), then reads until done.
-  void run(const http_request& req);
+  // Answers the upgrade `req` (101, or 400/426 for a bad handshake), then reads until done, on
+  // the socket's strand. Any thread.
+  void start(const http_request& req);
 
   bool send(std::string_view frame, gh_frame_kind kind, gh_delivery delivery) override;
   void close(uint16_t code, std::string reason) override;
@@ -61,6 +62,9 @@ class ws_connection final : public core::Connection,
   static std::string_view refused_reason(uint16_t close_code) noexcept;
 
  private:
+  friend class write_cork;  // flushes what a read handler sent, on the handler's thread
+
+  void run(std::string response, bool accepted);
   void open();
   void do_read();
   void on_readable(const boost::system::error_code& ec);
@@ -76,7 +80,11 @@ class ws_connection final : public core::Connection,
   void do_close(uint16_t code, const std::string& reason, bool discard_queue);
   void queue_control(ws::opcode op, std::string_view payload);
   void post_flush();
+  // Writes what is queued; any thread (the send lock orders writers, the strand the rest).
   void flush();
+  // True once, when a flush finds everything written after shut_when_flushed (send lock held).
+  bool finish_owed_locked();
+  void wait_writable();
   void shut_when_flushed();
   void finish();
   void drain();
@@ -87,9 +95,9 @@ class ws_connection final : public core::Connection,
   void guarded(Call&& call);
 
   admission::ticket seat_;  // declared first: given back after the socket is closed
-  tcp::socket socket_;
+  strand_socket socket_;
   std::unique_ptr<ws_handler> handler_;
-  net::steady_timer timer_;  // keepalive ticks, then the close handshake's deadline
+  strand_timer timer_;  // keepalive ticks, then the close handshake's deadline
   const uint64_t max_message_;
   const uint64_t queue_cap_;
   const std::chrono::milliseconds keepalive_;
@@ -105,7 +113,6 @@ class ws_connection final : public core::Connection,
   bool opened_ = false;      // on_open ran: on_closed is owed
   bool done_ = false;        // on_closed ran (or never will): nothing more is read
   bool close_sent_ = false;  // our close frame is queued
-  bool shut_after_flush_ = false;
   bool received_ = false;   // a byte arrived since the last keepalive tick
   bool ping_sent_ = false;  // a keepalive ping is unanswered
   message_rate rate_;
@@ -118,8 +125,10 @@ class ws_connection final : public core::Connection,
   std::size_t wire_sent_ = 0;
   bool flush_posted_ = false;
   bool waiting_writable_ = false;
-  bool failed_ = false;      // a write failed: nothing more is written
+  bool failed_ = false;      // a write failed or the socket is shut: nothing more is written
   bool out_closed_ = false;  // the close frame is queued: nothing may follow it
+  bool shut_after_flush_ = false;  // FIN once everything queued is written...
+  bool finished_ = false;          // ...which happened
 
   std::atomic<bool> closing_{false};
   std::atomic<uint64_t> dropped_{0};

@@ -9,6 +9,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
 
 #include <filesystem>
 #include <memory>
@@ -24,6 +25,9 @@ class PluginSet;
 struct HubState;
 
 // Answer to an app's `tpa_connection_init`.
+// Every handler of one user's session runs on its strand.
+using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
+
 struct AppAccepted {
   std::shared_ptr<UserSession> session;
   std::string package_name;
@@ -56,10 +60,16 @@ class Hub {
   // --- phone socket --------------------------------------------------------------------------
   // Verify the core JWT (HS256, `email` claim, not expired). Any thread.
   AuthResult authenticate_glasses(std::string_view token) const;
-  // The phone socket is open: find or create the user's session, make `conn` its phone socket
-  // (replacing an older one), send `connection_ack`. Any thread.
-  std::shared_ptr<UserSession> glasses_connected(const std::string& user_id, ConnectionPtr conn);
-  // A frame from the phone; handled on the user's serial context, in arrival order.
+  // The strand for a new phone socket of `user_id`: its live session's, or a fresh one that the
+  // session glasses_connected creates will run on. A socket on its session's strand hands each
+  // frame to the session inline, without a queue hop. Any thread.
+  Strand glasses_strand(const std::string& user_id);
+  // The phone socket is open: find or create the user's session (on `strand` when created), make
+  // `conn` its phone socket (replacing an older one), send `connection_ack`. Any thread.
+  std::shared_ptr<UserSession> glasses_connected(const std::string& user_id, ConnectionPtr conn,
+                                                 const Strand& strand);
+  // A frame from the phone; handled on the user's strand, in arrival order (inline when the
+  // caller already runs there).
   void glasses_frame(const std::shared_ptr<UserSession>& session, const ConnectionPtr& conn,
                      std::string frame, bool binary);
   // The phone socket closed (`close_code` as for app_closed). Ignored when `conn` was already
