@@ -238,7 +238,7 @@ class World {
   void phone_frame(std::string_view payload, bool binary) {
     if (!phone_ || phone_closed_ || phone_->closing()) return;
     if (!text_reaches_core(*phone_, payload, binary)) return;
-    hub_.glasses_frame(phone_session_, phone_, std::string(payload), binary);
+    hub_.glasses_frame(phone_session_, phone_, payload, binary);
   }
 
   // host/src/ws_connection.cpp closes a socket with 1007 on text that is not UTF-8, before the

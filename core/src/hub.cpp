@@ -229,7 +229,7 @@ gh_status on_subscription_update(void*, const gh_message* m) {
 struct Dispatch {
   // Parses once, routes, and contains any failure of the handler (DESIGN.md decisions 4, 5).
   static void run(HubState& hub, UserSession& s, gh_endpoint ep, std::string_view package,
-                  const std::string& frame, bool binary) {
+                  std::string_view frame, bool binary) {
     const auto t0 = std::chrono::steady_clock::now();
     const GenerationScope g(hub, s);
     // Inline, made once: every log line, error frame and sent frame caused by this message
@@ -377,7 +377,7 @@ struct Dispatch {
   // app types nobody handles get an error the SDK surfaces (never an unknown type back).
   static void unrouted(HubState& hub, const Generation& g, UserSession& s, gh_endpoint ep,
                        std::string_view package,
-                       std::string_view type, const std::string& frame, bool binary,
+                       std::string_view type, std::string_view frame, bool binary,
                        const LogContext& lc) {
     const bool from_app = ep == GH_ENDPOINT_APP;
     if (!from_app && !binary) {
@@ -664,8 +664,9 @@ std::shared_ptr<UserSession> Hub::glasses_connected(const std::string& user_id,
 }
 
 void Hub::glasses_frame(const std::shared_ptr<UserSession>& s, const ConnectionPtr&,
-                        std::string frame, bool binary) {
-  asio::dispatch(s->strand, [&hub = *state_, s, frame = std::move(frame), binary] {
+                        std::string_view frame, bool binary) {
+  if (s->on_strand()) return Dispatch::run(*state_, *s, GH_ENDPOINT_GLASSES, {}, frame, binary);
+  asio::post(s->strand, [&hub = *state_, s, frame = std::string(frame), binary] {
     Dispatch::run(hub, *s, GH_ENDPOINT_GLASSES, {}, frame, binary);
   });
 }

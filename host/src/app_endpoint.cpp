@@ -64,8 +64,9 @@ void app_endpoint::on_open(const core::ConnectionPtr& conn) {
   });
 }
 
-void app_endpoint::on_frame(const core::ConnectionPtr& conn, std::string&& bytes, bool binary) {
-  if (session_) return hub_.app_frame(session_, package_, conn, std::move(bytes), binary);
+void app_endpoint::on_frame(const core::ConnectionPtr& conn, std::string_view bytes,
+                            bool binary) {
+  if (session_) return hub_.app_frame(session_, package_, conn, std::string(bytes), binary);
   if (refused_) return;  // closing: nothing more to say
   if (binary || !is_init(bytes)) {
     hub_.count_rejected_connection("app_not_initialized");

@@ -74,10 +74,10 @@ void glasses_endpoint::on_open(const core::ConnectionPtr& conn) {
   if (heartbeat_interval_.count() > 0 || pong_timeout_.count() > 0) schedule_tick(conn);
 }
 
-void glasses_endpoint::on_frame(const core::ConnectionPtr& conn, std::string&& bytes,
+void glasses_endpoint::on_frame(const core::ConnectionPtr& conn, std::string_view bytes,
                                 bool binary) {
   last_received_ = clock::now();
-  if (session_) hub_.glasses_frame(session_, conn, std::move(bytes), binary);
+  if (session_) hub_.glasses_frame(session_, conn, bytes, binary);
 }
 
 void glasses_endpoint::on_rate_limited(const core::ConnectionPtr& conn,

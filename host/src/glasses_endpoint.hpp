@@ -26,7 +26,7 @@ class glasses_endpoint final : public ws_handler {
   glasses_endpoint(core::Hub& hub, std::string user_id, const socket_strand& strand);
 
   void on_open(const core::ConnectionPtr& conn) override;
-  void on_frame(const core::ConnectionPtr& conn, std::string&& bytes, bool binary) override;
+  void on_frame(const core::ConnectionPtr& conn, std::string_view bytes, bool binary) override;
   void on_rate_limited(const core::ConnectionPtr& conn, message_rate::verdict verdict) override;
   void on_closed(const core::ConnectionPtr& conn, uint16_t close_code) override;
 

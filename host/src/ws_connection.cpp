@@ -283,7 +283,7 @@ bool ws_connection::on_frame(const ws::frame& f) {
       }
       if (f.op == ws::opcode::text && !ws::valid_utf8(payload))
         return fail(ws::close_code::bad_payload, "Invalid UTF-8"), false;
-      if (within_rate()) deliver(std::string(payload), f.op == ws::opcode::binary);
+      if (within_rate()) deliver(payload, f.op == ws::opcode::binary);
       return !done_;
     case ws::opcode::cont:
       if (!in_message_) return fail(ws::close_code::protocol_error, "Protocol error"), false;
@@ -294,8 +294,7 @@ bool ws_connection::on_frame(const ws::frame& f) {
       in_message_ = false;
       if (!message_binary_ && !ws::valid_utf8(message_))
         return fail(ws::close_code::bad_payload, "Invalid UTF-8"), false;
-      if (!close_sent_ && within_rate())
-        deliver(std::exchange(message_, std::string()), message_binary_);
+      if (!close_sent_ && within_rate()) deliver(message_, message_binary_);
       message_ = std::string();
       return !done_;
   }
@@ -309,8 +308,8 @@ bool ws_connection::within_rate() {
   return false;
 }
 
-void ws_connection::deliver(std::string&& message, bool binary) {
-  guarded([&] { handler_->on_frame(shared_from_this(), std::move(message), binary); });
+void ws_connection::deliver(std::string_view message, bool binary) {
+  guarded([&] { handler_->on_frame(shared_from_this(), message, binary); });
 }
 
 // A violation by the peer: our close frame with the code the RFC asks for, then the TCP close.

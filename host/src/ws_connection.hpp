@@ -72,7 +72,7 @@ class ws_connection final : public core::Connection,
   bool on_frame(const ws::frame& f);
   // False (the message dropped, the handler told) when it is over limits.messagesPerSecond.
   bool within_rate();
-  void deliver(std::string&& message, bool binary);
+  void deliver(std::string_view message, bool binary);
   void fail(uint16_t code, std::string_view reason);
   void end_with_close(uint16_t code, std::string_view reason, uint16_t reported);
   void on_done(uint16_t code);

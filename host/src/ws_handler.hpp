@@ -16,8 +16,8 @@ class ws_handler {
 
   // The upgrade completed; `conn` is ready to send.
   virtual void on_open(const core::ConnectionPtr& conn) = 0;
-  // One complete message; `bytes` is handed over so it can travel on without a copy.
-  virtual void on_frame(const core::ConnectionPtr& conn, std::string&& bytes, bool binary) = 0;
+  // One complete message; `bytes` lives only during the call (it is in the thread's read buffer).
+  virtual void on_frame(const core::ConnectionPtr& conn, std::string_view bytes, bool binary) = 0;
   // A message over limits.messagesPerSecond was dropped: count it, and on `tell` send the
   // endpoint's RATE_LIMITED error, on `close` close 1008 (never called with `pass`).
   virtual void on_rate_limited(const core::ConnectionPtr& conn, message_rate::verdict verdict) = 0;

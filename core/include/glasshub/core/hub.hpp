@@ -71,7 +71,7 @@ class Hub {
   // A frame from the phone; handled on the user's strand, in arrival order (inline when the
   // caller already runs there).
   void glasses_frame(const std::shared_ptr<UserSession>& session, const ConnectionPtr& conn,
-                     std::string frame, bool binary);
+                     std::string_view frame, bool binary);
   // The phone socket closed (`close_code` as for app_closed). Ignored when `conn` was already
   // replaced.
   void glasses_closed(const std::shared_ptr<UserSession>& session, const ConnectionPtr& conn,
