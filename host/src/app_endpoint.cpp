@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <boost/asio/post.hpp>
+
 #include <chrono>
 #include <variant>
 
@@ -53,15 +55,21 @@ std::optional<http_response> app_endpoint::upgrade(core::Hub& hub, admission& li
 }
 
 app_endpoint::app_endpoint(core::Hub& hub, const socket_strand& strand)
-    : hub_(hub), init_timer_(strand) {}
+    : hub_(hub), strand_(strand), init_timer_(strand, this, &app_endpoint::init_due) {}
 
 void app_endpoint::on_open(const core::ConnectionPtr& conn) {
-  init_timer_.expires_after(std::chrono::milliseconds(hub_.config().app.session_timeout_ms));
-  // `conn` owns this endpoint, so holding it keeps `this` alive until the wait ends.
-  init_timer_.async_wait([this, conn](beast::error_code ec) {
-    if (ec || session_) return;
-    conn->close(ws::close_code::policy_error, "Connection initialization timeout");
-  });
+  conn_ = conn;
+  init_timer_.arm(std::chrono::milliseconds(hub_.config().app.session_timeout_ms));
+}
+
+// On the wheel's thread: the connection owns this endpoint, so holding it keeps `this` alive.
+void app_endpoint::init_due(void* self, uint32_t generation) {
+  auto* ep = static_cast<app_endpoint*>(self);
+  if (auto conn = ep->conn_.lock())
+    net::post(ep->strand_, [ep, conn = std::move(conn), generation] {
+      if (!ep->init_timer_.current(generation) || ep->session_) return;
+      conn->close(ws::close_code::policy_error, "Connection initialization timeout");
+    });
 }
 
 void app_endpoint::on_frame(const core::ConnectionPtr& conn, std::string_view bytes,

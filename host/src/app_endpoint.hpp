@@ -2,6 +2,7 @@
 #pragma once
 
 #include "admission.hpp"
+#include "coarse_timer.hpp"
 #include "http_message.hpp"
 #include "socket_strand.hpp"
 #include "ws_handler.hpp"
@@ -32,9 +33,12 @@ class app_endpoint final : public ws_handler {
 
  private:
   void init(const core::ConnectionPtr& conn, std::string_view frame);
+  static void init_due(void* self, uint32_t generation);  // coarse_timer::fire_fn
 
   core::Hub& hub_;
-  strand_timer init_timer_;
+  const socket_strand strand_;
+  std::weak_ptr<core::Connection> conn_;  // read by init_due: declared before init_timer_
+  coarse_timer init_timer_;
   std::shared_ptr<core::UserSession> session_;  // set once tpa_connection_init is accepted
   std::string package_;
   bool refused_ = false;

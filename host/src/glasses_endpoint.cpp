@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <boost/asio/post.hpp>
+
 #include <algorithm>
 
 namespace glasshub::host {
@@ -65,13 +67,15 @@ glasses_endpoint::glasses_endpoint(core::Hub& hub, std::string user_id,
       pong_timeout_(hub.config().websocket.pong_timeout_enabled
                         ? hub.config().websocket.pong_timeout_ms
                         : 0),
-      heartbeat_(strand) {}
+      strand_(strand),
+      heartbeat_(strand, this, &glasses_endpoint::heartbeat_due) {}
 
 void glasses_endpoint::on_open(const core::ConnectionPtr& conn) {
   // Throwing: ws_connection closes 1011.
-  session_ = hub_.glasses_connected(user_id_, conn, heartbeat_.get_executor());
+  session_ = hub_.glasses_connected(user_id_, conn, strand_);
   last_received_ = last_ping_ = clock::now();
-  if (heartbeat_interval_.count() > 0 || pong_timeout_.count() > 0) schedule_tick(conn);
+  conn_ = conn;
+  if (heartbeat_interval_.count() > 0 || pong_timeout_.count() > 0) schedule_tick();
 }
 
 void glasses_endpoint::on_frame(const core::ConnectionPtr& conn, std::string_view bytes,
@@ -95,23 +99,34 @@ void glasses_endpoint::on_closed(const core::ConnectionPtr& conn, uint16_t close
 }
 
 // One timer does both jobs: the JSON ping, and (when enabled) closing a phone gone silent.
-void glasses_endpoint::schedule_tick(const core::ConnectionPtr& conn) {
+void glasses_endpoint::schedule_tick() {
   auto tick = heartbeat_interval_.count() > 0 ? heartbeat_interval_ : pong_timeout_;
-  if (pong_timeout_.count() > 0) tick = std::min(tick, std::max<std::chrono::milliseconds>(pong_timeout_ / 4, std::chrono::milliseconds(50)));
-  heartbeat_.expires_after(tick);
-  // `conn` owns this endpoint, so holding it keeps `this` alive until the wait ends.
-  heartbeat_.async_wait([this, conn](beast::error_code ec) {
-    if (ec || closed_) return;
-    const auto now = clock::now();
-    if (pong_timeout_.count() > 0 && now - last_received_ > pong_timeout_)
-      return conn->close(1001, "Heartbeat timeout");  // the phone reconnects on any code
-    if (heartbeat_interval_.count() > 0 && now - last_ping_ >= heartbeat_interval_) {
-      last_ping_ = now;
-      hub_.send_direct(*conn, GH_ENDPOINT_GLASSES, ping_frame, GH_FRAME_TEXT,
-                       GH_DELIVERY_DROPPABLE);
-    }
-    schedule_tick(conn);
-  });
+  if (pong_timeout_.count() > 0)
+    tick = std::min(tick, std::max<std::chrono::milliseconds>(pong_timeout_ / 4,
+                                                              std::chrono::milliseconds(50)));
+  heartbeat_.arm(tick);
+}
+
+// On the wheel's thread: the connection owns this endpoint, so holding it keeps `this` alive.
+void glasses_endpoint::heartbeat_due(void* self, uint32_t generation) {
+  auto* ep = static_cast<glasses_endpoint*>(self);
+  if (auto conn = ep->conn_.lock())
+    net::post(ep->strand_, [ep, conn = std::move(conn), generation] {
+      if (ep->heartbeat_.current(generation)) ep->on_tick(conn);
+    });
+}
+
+void glasses_endpoint::on_tick(const core::ConnectionPtr& conn) {
+  if (closed_) return;
+  const auto now = clock::now();
+  if (pong_timeout_.count() > 0 && now - last_received_ > pong_timeout_)
+    return conn->close(1001, "Heartbeat timeout");  // the phone reconnects on any code
+  if (heartbeat_interval_.count() > 0 && now - last_ping_ >= heartbeat_interval_) {
+    last_ping_ = now;
+    hub_.send_direct(*conn, GH_ENDPOINT_GLASSES, ping_frame, GH_FRAME_TEXT,
+                     GH_DELIVERY_DROPPABLE);
+  }
+  schedule_tick();
 }
 
 }  // namespace glasshub::host

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "admission.hpp"
+#include "coarse_timer.hpp"
 #include "http_message.hpp"
 #include "socket_strand.hpp"
 #include "ws_handler.hpp"
@@ -31,14 +32,18 @@ class glasses_endpoint final : public ws_handler {
   void on_closed(const core::ConnectionPtr& conn, uint16_t close_code) override;
 
  private:
-  void schedule_tick(const core::ConnectionPtr& conn);
+  void schedule_tick();
+  static void heartbeat_due(void* self, uint32_t generation);  // coarse_timer::fire_fn
+  void on_tick(const core::ConnectionPtr& conn);
 
   using clock = std::chrono::steady_clock;
   core::Hub& hub_;
   const std::string user_id_;
   const std::chrono::milliseconds heartbeat_interval_;
   const std::chrono::milliseconds pong_timeout_;  // zero when disabled
-  strand_timer heartbeat_;
+  const socket_strand strand_;
+  std::weak_ptr<core::Connection> conn_;  // read by heartbeat_due: declared before heartbeat_
+  coarse_timer heartbeat_;
   clock::time_point last_received_{}, last_ping_{};
   std::shared_ptr<core::UserSession> session_;
   bool closed_ = false;

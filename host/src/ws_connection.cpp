@@ -49,7 +49,7 @@ ws_connection::ws_connection(strand_socket&& socket, std::unique_ptr<ws_handler>
     : seat_(std::move(seat)),
       socket_(std::move(socket)),
       handler_(std::move(handler)),
-      timer_(socket_.get_executor()),
+      timer_(socket_.get_executor(), this, &ws_connection::timer_due),
       max_message_(config.websocket.max_message_bytes),
       queue_cap_(config.websocket.send_queue_max_bytes),
       keepalive_(keepalive),
@@ -554,29 +554,37 @@ void ws_connection::do_close(uint16_t code, const std::string& reason, bool disc
 
 void ws_connection::arm_keepalive() {
   if (keepalive_.count() <= 0 || close_sent_ || done_) return;
-  timer_.expires_after(keepalive_);
-  timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-    if (ec || self->close_sent_ || self->done_) return;
-    if (self->received_) {
-      self->received_ = false;
-      self->ping_sent_ = false;
-    } else if (!self->ping_sent_) {
-      self->queue_control(ws::opcode::ping, {});
-      self->ping_sent_ = true;
-    } else {  // a ping and a whole interval without a byte: gone
-      core::log_line(spdlog::level::info, "websocket_timeout",
-                     "websocket " + std::to_string(self->id_) + ": no answer to ping");
-      return self->shut();
-    }
-    self->arm_keepalive();
-  });
+  timer_.arm(keepalive_);
 }
 
 void ws_connection::arm_close_deadline() {
-  timer_.expires_after(close_timeout_);  // replaces a keepalive wait
-  timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-    if (!ec) self->shut();
-  });
+  close_deadline_ = true;
+  timer_.arm(close_timeout_);  // replaces a keepalive tick
+}
+
+// On the wheel's thread: only a live connection hears it, on its strand.
+void ws_connection::timer_due(void* self, uint32_t generation) {
+  if (auto conn = static_cast<ws_connection*>(self)->weak_from_this().lock())
+    net::post(conn->socket_.get_executor(), [conn, generation] {
+      if (conn->timer_.current(generation)) conn->on_timer();
+    });
+}
+
+void ws_connection::on_timer() {
+  if (close_deadline_) return shut();
+  if (close_sent_ || done_) return;
+  if (received_) {
+    received_ = false;
+    ping_sent_ = false;
+  } else if (!ping_sent_) {
+    queue_control(ws::opcode::ping, {});
+    ping_sent_ = true;
+  } else {  // a ping and a whole interval without a byte: gone
+    core::log_line(spdlog::level::info, "websocket_timeout",
+                   "websocket " + std::to_string(id_) + ": no answer to ping");
+    return shut();
+  }
+  arm_keepalive();
 }
 
 }  // namespace glasshub::host

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "admission.hpp"
+#include "coarse_timer.hpp"
 #include "http_message.hpp"
 #include "message_rate.hpp"
 #include "socket_strand.hpp"
@@ -91,13 +92,15 @@ class ws_connection final : public core::Connection,
   void shut();
   void arm_keepalive();
   void arm_close_deadline();
+  static void timer_due(void* self, uint32_t generation);  // coarse_timer::fire_fn
+  void on_timer();
   template <class Call>
   void guarded(Call&& call);
 
   admission::ticket seat_;  // declared first: given back after the socket is closed
   strand_socket socket_;
   std::unique_ptr<ws_handler> handler_;
-  strand_timer timer_;  // keepalive ticks, then the close handshake's deadline
+  coarse_timer timer_;  // keepalive ticks, then the close handshake's deadline
   const uint64_t max_message_;
   const uint64_t queue_cap_;
   const std::chrono::milliseconds keepalive_;
@@ -115,6 +118,7 @@ class ws_connection final : public core::Connection,
   bool close_sent_ = false;  // our close frame is queued
   bool received_ = false;   // a byte arrived since the last keepalive tick
   bool ping_sent_ = false;  // a keepalive ping is unanswered
+  bool close_deadline_ = false;  // timer_ is the close handshake's deadline
   message_rate rate_;
 
   // The send side, shared with send() on any thread: fill_ collects frames; the strand writes
