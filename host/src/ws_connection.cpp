@@ -13,7 +13,6 @@
 #include <sys/socket.h>
 
 #include <cstring>
-#include <unordered_map>
 #include <vector>
 
 namespace glasshub::host {
@@ -24,12 +23,13 @@ std::atomic<uint64_t> next_id{1};
 std::atomic<std::size_t> open_sockets{0};
 // Every open socket, so shutdown also reaches those the hub does not know (apps before init).
 std::mutex registry_mutex;
-std::unordered_map<uint64_t, std::weak_ptr<ws_connection>> registry;
+ws_connection* registry_head = nullptr;
 std::optional<std::pair<uint16_t, std::string>> shutting_down;  // set by close_all
 
 // Droppable frames refused at a socket's byte cap, summed over every socket, for /metrics.
 std::atomic<uint64_t> dropped_total{0};
-// A frame straddling reads is kept in partial_; capacity above this is given back once it is done.
+// A frame straddling reads is kept in pending_input::partial; capacity above this is given back
+// once it is done.
 constexpr std::size_t partial_keep = 4096;
 std::string refusal(std::string_view status, std::string_view extra_headers,
                     std::string_view body) {
@@ -70,6 +70,28 @@ ws_connection::ws_connection(strand_socket&& socket, std::unique_ptr<ws_handler>
   }
 }
 
+ws_connection::~ws_connection() {
+  std::lock_guard lock(registry_mutex);  // normally done in on_done; not when torn down unclosed
+  delist();
+}
+
+void ws_connection::enlist() {
+  listed_ = true;
+  listed_prev_ = nullptr;
+  listed_next_ = registry_head;
+  if (registry_head) registry_head->listed_prev_ = this;
+  registry_head = this;
+}
+
+void ws_connection::delist() {
+  if (!listed_) return;
+  listed_ = false;
+  if (listed_prev_) listed_prev_->listed_next_ = listed_next_;
+  else registry_head = listed_next_;
+  if (listed_next_) listed_next_->listed_prev_ = listed_prev_;
+  listed_prev_ = listed_next_ = nullptr;
+}
+
 std::size_t ws_connection::open_count() noexcept { return open_sockets.load(); }
 
 std::string_view ws_connection::refused_reason(uint16_t close_code) noexcept {
@@ -82,16 +104,11 @@ std::string_view ws_connection::refused_reason(uint16_t close_code) noexcept {
 }
 
 uint64_t ws_connection::queued_bytes_total() {
-  std::vector<std::shared_ptr<ws_connection>> open;
-  {
-    std::lock_guard lock(registry_mutex);
-    for (auto& [id, weak] : registry)
-      if (auto conn = weak.lock()) open.push_back(std::move(conn));
-  }
   uint64_t total = 0;
-  for (const auto& conn : open) {
-    std::lock_guard lock(conn->out_mutex_);
-    total += conn->fill_.size() + (conn->wire_.size() - conn->wire_sent_);
+  std::lock_guard lock(registry_mutex);  // a listed socket is whole: it delists before dying
+  for (ws_connection* c = registry_head; c; c = c->listed_next_) {
+    std::lock_guard out(c->out_mutex_);
+    total += c->fill_.size() + (c->wire_.size() - c->wire_sent_);
   }
   return total;
 }
@@ -103,8 +120,8 @@ void ws_connection::close_all(uint16_t code, const std::string& reason) {
   {
     std::lock_guard lock(registry_mutex);
     shutting_down.emplace(code, reason);  // sockets accepted from now on are closed at once
-    for (auto& [id, weak] : registry)
-      if (auto conn = weak.lock()) open.push_back(std::move(conn));
+    for (ws_connection* c = registry_head; c; c = c->listed_next_)
+      if (auto conn = c->weak_from_this().lock()) open.push_back(std::move(conn));
   }
   for (auto& conn : open) conn->close(code, reason);
 }
@@ -176,7 +193,7 @@ void ws_connection::open() {
   std::optional<std::pair<uint16_t, std::string>> closing_all;
   {
     std::lock_guard lock(registry_mutex);
-    registry.emplace(id_, weak_from_this());
+    enlist();
     closing_all = shutting_down;
   }
   if (closing_all) {  // accepted while shutting down: no session, just the close handshake
@@ -222,10 +239,11 @@ void ws_connection::on_readable(const boost::system::error_code& wait_ec) {
 // Parses every whole frame in [data, data + size); keeps the rest for the next read. False when
 // the socket is done with reading (a close or a protocol violation).
 bool ws_connection::consume(char* data, std::size_t size) {
-  if (!partial_.empty()) {
-    partial_.append(data, size);
-    data = partial_.data();
-    size = partial_.size();
+  const bool from_partial = pending_ && !pending_->partial.empty();
+  if (from_partial) {
+    pending_->partial.append(data, size);
+    data = pending_->partial.data();
+    size = pending_->partial.size();
   }
   std::size_t offset = 0;
   std::size_t needed = 0;
@@ -243,17 +261,26 @@ bool ws_connection::consume(char* data, std::size_t size) {
     offset += r.consumed;
     if (!on_frame(r.out)) return false;
   }
-  if (data == partial_.data()) {
-    partial_.erase(0, offset);
-  } else {
-    partial_.assign(data + offset, size - offset);
+  if (from_partial) {
+    pending_->partial.erase(0, offset);
+  } else if (offset < size) {
+    input().partial.assign(data + offset, size - offset);
   }
-  if (partial_.empty()) {
-    if (partial_.capacity() > partial_keep) std::string().swap(partial_);
-  } else if (needed > partial_.capacity()) {
-    partial_.reserve(needed);  // a big frame grows once, not once per read
+  if (!pending_) return true;
+  std::string& partial = pending_->partial;
+  if (partial.empty() && !pending_->in_message) {
+    pending_.reset();  // nothing held: the usual case between reads
+  } else if (partial.empty()) {
+    if (partial.capacity() > partial_keep) std::string().swap(partial);
+  } else if (needed > partial.capacity()) {
+    partial.reserve(needed);  // a big frame grows once, not once per read
   }
   return true;
+}
+
+ws_connection::pending_input& ws_connection::input() {
+  if (!pending_) pending_ = std::make_unique<pending_input>();
+  return *pending_;
 }
 
 bool ws_connection::on_frame(const ws::frame& f) {
@@ -273,30 +300,35 @@ bool ws_connection::on_frame(const ws::frame& f) {
     }
     case ws::opcode::text:
     case ws::opcode::binary:
-      if (in_message_) return fail(ws::close_code::protocol_error, "Protocol error"), false;
+      if (pending_ && pending_->in_message)
+        return fail(ws::close_code::protocol_error, "Protocol error"), false;
       if (close_sent_) return true;  // after our close only the peer's close matters
       if (!f.fin) {
-        in_message_ = true;
-        message_binary_ = f.op == ws::opcode::binary;
-        message_.assign(payload);
+        pending_input& in = input();
+        in.in_message = true;
+        in.binary = f.op == ws::opcode::binary;
+        in.message.assign(payload);
         return true;
       }
       if (f.op == ws::opcode::text && !ws::valid_utf8(payload))
         return fail(ws::close_code::bad_payload, "Invalid UTF-8"), false;
       if (within_rate()) deliver(payload, f.op == ws::opcode::binary);
       return !done_;
-    case ws::opcode::cont:
-      if (!in_message_) return fail(ws::close_code::protocol_error, "Protocol error"), false;
-      if (message_.size() + f.size > max_message_)
+    case ws::opcode::cont: {
+      if (!pending_ || !pending_->in_message)
+        return fail(ws::close_code::protocol_error, "Protocol error"), false;
+      pending_input& in = *pending_;
+      if (in.message.size() + f.size > max_message_)
         return fail(ws::close_code::too_big, "Message too big"), false;
-      message_.append(payload);
+      in.message.append(payload);
       if (!f.fin) return true;
-      in_message_ = false;
-      if (!message_binary_ && !ws::valid_utf8(message_))
+      in.in_message = false;
+      if (!in.binary && !ws::valid_utf8(in.message))
         return fail(ws::close_code::bad_payload, "Invalid UTF-8"), false;
-      if (!close_sent_ && within_rate()) deliver(message_, message_binary_);
-      message_ = std::string();
+      if (!close_sent_ && within_rate()) deliver(in.message, in.binary);
+      in.message = std::string();
       return !done_;
+    }
   }
   return true;
 }
@@ -346,7 +378,7 @@ void ws_connection::on_done(uint16_t code) {
   --open_sockets;
   {
     std::lock_guard lock(registry_mutex);
-    registry.erase(id_);
+    delist();
   }
   if (core::log_enabled(spdlog::level::debug))
     core::log_line(spdlog::level::debug, "websocket_closed",

@@ -62,6 +62,8 @@ class ws_connection final : public core::Connection,
   // peer sent (`protocol_violation`, `invalid_utf8`, `message_too_big`); empty for other codes.
   static std::string_view refused_reason(uint16_t close_code) noexcept;
 
+ ~ws_connection() override;
+
  private:
   friend class write_cork;  // flushes what a read handler sent, on the handler's thread
 
@@ -90,6 +92,9 @@ class ws_connection final : public core::Connection,
   void finish();
   void drain();
   void shut();
+  // The list of open sockets (close_all, queued_bytes_total), under the registry's lock.
+  void enlist();
+  void delist();
   void arm_keepalive();
   void arm_close_deadline();
   static void timer_due(void* self, uint32_t generation);  // coarse_timer::fire_fn
@@ -109,10 +114,15 @@ class ws_connection final : public core::Connection,
   const uint64_t id_;
 
   // Strand-only state.
-  std::string partial_;  // the start of a frame that straddles reads
-  std::string message_;  // the fragments of a message being assembled
-  bool message_binary_ = false;
-  bool in_message_ = false;
+  // Input held across reads: rare, so allocated only meanwhile (an idle socket holds none).
+  struct pending_input {
+    std::string partial;  // the start of a frame that straddles reads
+    std::string message;  // the fragments of a message being assembled
+    bool binary = false;
+    bool in_message = false;
+  };
+  pending_input& input();
+  std::unique_ptr<pending_input> pending_;
   bool opened_ = false;      // on_open ran: on_closed is owed
   bool done_ = false;        // on_closed ran (or never will): nothing more is read
   bool close_sent_ = false;  // our close frame is queued
@@ -133,6 +143,10 @@ class ws_connection final : public core::Connection,
   bool out_closed_ = false;  // the close frame is queued: nothing may follow it
   bool shut_after_flush_ = false;  // FIN once everything queued is written...
   bool finished_ = false;          // ...which happened
+
+  ws_connection* listed_prev_ = nullptr;  // the registry's list
+  ws_connection* listed_next_ = nullptr;
+  bool listed_ = false;
 
   std::atomic<bool> closing_{false};
   std::atomic<uint64_t> dropped_{0};
