@@ -13,7 +13,7 @@ import time
 SCENARIOS = [
     ("a", "(a) 200 users × 3 apps, 20,000 JSON events/s"),
     ("b", "(b) 200 users × 3 apps, 3,200-byte audio frames at 10/s per user"),
-    ("c", "(c) saturation: 50 users × 2 apps, window 4"),
+    ("c", "(c) saturation: 50 users × 2 apps, window {window}"),
     ("d", "(d) idle: {users} users × 1 app, nothing sent"),
 ]
 SERVERS = [("glasshub", "glasshub"), ("bun", "Bun"), ("ws", "Node ws")]
@@ -114,7 +114,8 @@ def main():
         bun = load(results, sc, "bun")
         for key, name in SERVERS:
             r = load(results, sc, key)
-            title = title.format(users=f"{r['config']['users']:,}" if r else "?")
+            title = title.format(users=f"{r['config']['users']:,}" if r else "?",
+                                 window=r["config"].get("window", "?") if r else "?")
             if not r:
                 what = "run failed" if key in ran else "not run"
                 out.append(f"| {title} | {name} | {what} | | | | | | | see {results} |")

@@ -14,10 +14,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-command="bench/run.sh${BENCH_SCENARIOS:+ (BENCH_SCENARIOS=\"$BENCH_SCENARIOS\")}${BENCH_SERVERS:+ (BENCH_SERVERS=\"$BENCH_SERVERS\")}"
+command="bench/run.sh${BENCH_SCENARIOS:+ (BENCH_SCENARIOS=\"$BENCH_SCENARIOS\")}${BENCH_SERVERS:+ (BENCH_SERVERS=\"$BENCH_SERVERS\")}${BENCH_WINDOW:+ (BENCH_WINDOW=$BENCH_WINDOW)}"
 scenarios=${BENCH_SCENARIOS:-a b c d}
 servers=${BENCH_SERVERS:-glasshub bun ws}
 duration=${BENCH_DURATION:-10}
+# Events in flight per user in (c): enough that every server, not the round trip, sets the pace
+# (docs/benchmarks.md, "Scenario (c)'s window").
+window=${BENCH_WINDOW:-64}
 warmup=${BENCH_WARMUP:-2}
 build=build/bench
 
@@ -72,7 +75,7 @@ scenario_args() {
   case $1 in
     a) echo "--users 200 --apps 3 --rate 20000 $common --drain 3" ;;
     b) echo "--users 200 --apps 3 --rate 2000 --audio-bytes 3200 $common --drain 3" ;;
-    c) echo "--users 50 --apps 2 --rate 0 --window 4 $common --drain 3" ;;
+    c) echo "--users 50 --apps 2 --rate 0 --window $window $common --drain 3" ;;
     d) echo "--users $idle_users --apps 1 --idle --duration 3 --connect-concurrency 256 --setup-timeout 180" ;;
   esac
 }
