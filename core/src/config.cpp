@@ -137,15 +137,16 @@ void parse_app(Problems& pr, const json& a, const std::string& path, AppConfig& 
 }
 
 std::optional<uint64_t> parse_env_uint(Problems& pr, const std::string& name,
-                                       const std::string& v, uint64_t max) {
+                                       const std::string& v, uint64_t max, uint64_t min = 0) {
   uint64_t out = 0;
   auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
   if (ec != std::errc() || p != v.data() + v.size() || v.empty()) {
     pr.add(name, "must be a non-negative integer (got \"" + v + "\")");
     return std::nullopt;
   }
-  if (out > max) {
-    pr.add(name, "must be at most " + std::to_string(max) + " (got \"" + v + "\")");
+  if (out < min || out > max) {
+    pr.add(name, "must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                     " (got \"" + v + "\")");
     return std::nullopt;
   }
   return out;
@@ -166,7 +167,8 @@ void parse_document(Problems& pr, const json& doc, Config& c) {
   const json& server = section(pr, doc, "server",
                                {"host", "port", "metricsPort", "corsOrigins", "publicWsUrl",
                                 "adminToken", "threads", "drainTimeoutMs", "httpReplyTimeoutMs",
-                                "httpIdleTimeoutMs", "httpHeaderLimitBytes", "httpBodyLimitBytes"});
+                                "httpIdleTimeoutMs", "httpHeaderLimitBytes", "httpBodyLimitBytes",
+                                "outboundHttpTimeoutMs", "outboundHttpMaxBodyBytes"});
   read_string(pr, server, "server", "host", c.server.host);
   read_uint(pr, server, "server", "port", c.server.port);
   read_uint(pr, server, "server", "metricsPort", c.server.metrics_port);
@@ -193,6 +195,10 @@ void parse_document(Problems& pr, const json& doc, Config& c) {
             1u << 20);
   read_uint(pr, server, "server", "httpBodyLimitBytes", c.server.http_body_limit_bytes, 1024,
             1ull << 30);
+  read_uint(pr, server, "server", "outboundHttpTimeoutMs", c.server.outbound_http_timeout_ms, 100,
+            600000);
+  read_uint(pr, server, "server", "outboundHttpMaxBodyBytes",
+            c.server.outbound_http_max_body_bytes, 1024, 1ull << 30);
 
   const json& ws = section(pr, doc, "websocket",
                            {"glassesHeartbeatIntervalMs", "pongTimeoutMs", "pongTimeoutEnabled",
@@ -277,9 +283,10 @@ void apply_environment(Problems& pr, const Environment& env, Config& c) {
     auto it = env.find(name);
     return it == env.end() ? nullptr : &it->second;
   };
-  auto u32 = [&](const char* name, uint32_t& out) {
+  // `min` is the file key's own, so a variable cannot set what the file may not.
+  auto u32 = [&](const char* name, uint32_t& out, uint64_t min = 0) {
     if (auto* v = get(name))
-      if (auto n = parse_env_uint(pr, name, *v, std::numeric_limits<uint32_t>::max()))
+      if (auto n = parse_env_uint(pr, name, *v, std::numeric_limits<uint32_t>::max(), min))
         out = static_cast<uint32_t>(*n);
   };
   auto boolean = [&](const char* name, bool& out) {
@@ -303,12 +310,12 @@ void apply_environment(Problems& pr, const Environment& env, Config& c) {
   }
   if (auto* v = get("PUBLIC_WS_URL")) c.server.public_ws_url = *v;
   if (auto* v = get("ADMIN_TOKEN")) c.server.admin_token = *v;
-  u32("GLASSES_HEARTBEAT_MS", c.websocket.glasses_heartbeat_interval_ms);
-  u32("PONG_TIMEOUT_MS", c.websocket.pong_timeout_ms);
+  u32("GLASSES_HEARTBEAT_MS", c.websocket.glasses_heartbeat_interval_ms, 100);
+  u32("PONG_TIMEOUT_MS", c.websocket.pong_timeout_ms, 100);
   boolean("PONG_TIMEOUT_ENABLED", c.websocket.pong_timeout_enabled);
   u32("SESSION_GRACE_PERIOD_MS", c.session.grace_period_ms);
   boolean("SESSION_GRACE_CLEANUP_ENABLED", c.session.grace_period_cleanup_enabled);
-  u32("APP_SESSION_TIMEOUT_MS", c.app.session_timeout_ms);
+  u32("APP_SESSION_TIMEOUT_MS", c.app.session_timeout_ms, 100);
   u32("APP_GRACE_PERIOD_MS", c.app.grace_period_ms);
   u32("APP_SUBSCRIPTION_GRACE_MS", c.app.subscription_grace_ms);
   if (auto* v = get("AUGMENTOS_AUTH_JWT_SECRET")) {
@@ -402,7 +409,9 @@ json config_to_json(const Config& c) {
         {"httpReplyTimeoutMs", c.server.http_reply_timeout_ms},
         {"httpIdleTimeoutMs", c.server.http_idle_timeout_ms},
         {"httpHeaderLimitBytes", c.server.http_header_limit_bytes},
-        {"httpBodyLimitBytes", c.server.http_body_limit_bytes}}},
+        {"httpBodyLimitBytes", c.server.http_body_limit_bytes},
+        {"outboundHttpTimeoutMs", c.server.outbound_http_timeout_ms},
+        {"outboundHttpMaxBodyBytes", c.server.outbound_http_max_body_bytes}}},
       {"websocket",
        {{"glassesHeartbeatIntervalMs", c.websocket.glasses_heartbeat_interval_ms},
         {"pongTimeoutMs", c.websocket.pong_timeout_ms},

@@ -7,6 +7,7 @@
 #include "json_depth.hpp"
 #include "relay_scan.hpp"
 #include "subscriptions.hpp"
+#include <glasshub/core/live_settings.hpp>
 #include <glasshub/core/log.hpp>
 #include <glasshub/core/manifest.hpp>
 #include <glasshub/core/wire.hpp>
@@ -255,7 +256,7 @@ struct Dispatch {
       const std::string_view peeked = peek_type(frame);
       if (!peeked.empty() && !g->router().find(ep, peeked) &&
           !g->router().observers(ep, peeked) &&
-          is_object_of_type(frame, peeked, hub.config.websocket.max_json_depth)) {
+          is_object_of_type(frame, peeked, live_settings.websocket.max_json_depth())) {
         on_receive(peeked);
         unrouted(hub, *g, s, ep, package, peeked, frame, false, lc);
         record_latency(hub, t0, nullptr);
@@ -268,7 +269,7 @@ struct Dispatch {
       type = GH_BINARY_FRAME_TYPE;
     } else {
       const char* problem = nullptr;
-      const bool too_deep = json_nesting_exceeds(frame, hub.config.websocket.max_json_depth);
+      const bool too_deep = json_nesting_exceeds(frame, live_settings.websocket.max_json_depth());
       if (!too_deep) doc = json::parse(frame, nullptr, false);
       if (too_deep)
         problem = "Message is nested too deeply";  // never handed to the parser
@@ -474,16 +475,19 @@ std::shared_ptr<Generation> make_generation(HubState& hub, std::unique_ptr<Plugi
   // A plugin may own subscription_update; otherwise the core's table handles it.
   g->plugins->impl().router.add(GH_ENDPOINT_APP, "subscription_update", nullptr,
                                 &on_subscription_update, &hub, "core");
-  apply_configured_log_levels(*g);
+  apply_log_levels(hub, *g);
   return g;
 }
 
-// The config keys a reload applies (docs/configuration.md, "Live reload"); any other change
-// needs a restart.
+// The config keys a reload applies (docs/configuration.md, "Live reload"); an entry ending in
+// '.' covers every key under it. Any other change needs a restart.
 constexpr std::string_view reloadable_keys[] = {
     "session.gracePeriodMs", "session.gracePeriodCleanupEnabled", "app.gracePeriodMs",
     "app.subscriptionGraceMs", "app.sessionTimeoutMs", "server.httpReplyTimeoutMs",
-    "logging.level", "apps"};
+    "server.drainTimeoutMs", "server.httpIdleTimeoutMs", "server.httpHeaderLimitBytes",
+    "server.httpBodyLimitBytes", "server.outboundHttpTimeoutMs",
+    "server.outboundHttpMaxBodyBytes", "websocket.", "limits.", "logging.level",
+    "logging.plugins.", "apps"};
 
 // Leaf values by dotted path; arrays are leaves.
 void flatten(const json& j, const std::string& prefix, std::map<std::string, json>& out) {
@@ -509,14 +513,17 @@ std::vector<std::string> changed_keys(const Config& a, const Config& b) {
 }
 
 bool reloadable(std::string_view key) {
-  return std::find(std::begin(reloadable_keys), std::end(reloadable_keys), key) !=
-         std::end(reloadable_keys);
+  return std::any_of(std::begin(reloadable_keys), std::end(reloadable_keys),
+                     [key](std::string_view k) {
+                       return k.back() == '.' ? key.substr(0, k.size()) == k : key == k;
+                     });
 }
 
 }  // namespace
 
 Hub::Hub(Config config, std::unique_ptr<PluginSet> plugins, asio::io_context& ioc)
     : state_(std::make_unique<HubState>(config, ioc)) {
+  live_settings.store(config);
   state_->store->upsert_apps(state_->config.apps);  // the config's seed wins over older rows
   state_->publish(make_generation(*state_, std::move(plugins), std::move(config)));
   state_->reply_sweeper = std::make_unique<asio::steady_timer>(ioc);
@@ -585,9 +592,16 @@ json Hub::reload() {
     log_line(spdlog::level::warn, "reload_refused", "reload refused, still serving the old set: " + why);
     return {{"ok", false}, {"errors", errors}};
   }
-  for (const auto& key : keys) changes.push_back({{"config", key}});
+  for (const auto& key : keys) {
+    changes.push_back({{"config", key}});
+    // A changed level of the file replaces the one /admin/log-levels set (log_levels.cpp).
+    if (key == "logging.level")
+      g_log_level = spdlog::level::from_str(next_config->logging.level);
+    constexpr std::string_view plugin_level = "logging.plugins.";
+    if (key.starts_with(plugin_level)) hub.runtime_log_levels.erase(key.substr(plugin_level.size()));
+  }
   hub.store->upsert_apps(next_config->apps);
-  spdlog::default_logger_raw()->set_level(spdlog::level::from_str(next_config->logging.level));
+  live_settings.store(*next_config);
   hub.publish(make_generation(hub, std::move(plugins), std::move(*next_config)));
   // Idle sessions switch now, so retired plugins are unloaded without waiting for traffic.
   std::vector<std::shared_ptr<UserSession>> all;
@@ -698,7 +712,7 @@ AppInitResult Hub::app_init(const ConnectionPtr& conn, std::string_view frame) {
     hub.stats.count_rejected("app_" + code);
     return AppRefused{std::move(code), std::move(message), close_code, std::move(reason)};
   };
-  if (json_nesting_exceeds(frame, hub.config.websocket.max_json_depth))
+  if (json_nesting_exceeds(frame, live_settings.websocket.max_json_depth()))
     return refuse("MALFORMED_MESSAGE", "Message is nested too deeply", 0, {});
   json doc = json::parse(frame, nullptr, false);
   if (doc.is_discarded() || !doc.is_object())
@@ -1082,7 +1096,7 @@ bool Hub::serve_http(HttpIn in, HttpReplyFn reply) {
   auto match = generation->set().http_routes.find(in.method, in.path);
   if (!match) return false;
   // Plugins parse bodies themselves: a body nested past the limit never reaches them.
-  if (json_nesting_exceeds(in.body, hub.config.websocket.max_json_depth)) {
+  if (json_nesting_exceeds(in.body, live_settings.websocket.max_json_depth())) {
     hub.stats.count_rejected("http_nested_too_deeply");
     reply(json_out(400, {{"success", false}, {"message", "Request body is nested too deeply"}}));
     return true;

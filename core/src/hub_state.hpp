@@ -98,7 +98,10 @@ struct HubState {
   mutable std::mutex generation_mutex;  // guards generation_ (the pointer, not its contents)
   GenerationPtr generation_;
   std::atomic<uint64_t> generation_number{0};  // what sessions compare against, lock-free
-  std::mutex reload_mutex;                     // one reload at a time
+  std::mutex reload_mutex;  // one reload (or /admin/log-levels change) at a time
+  // Plugin levels set through /admin/log-levels, by the name used there (-1: the global one);
+  // they outlive reloads until the file changes that plugin's logging.plugins key.
+  std::map<std::string, int> runtime_log_levels;
   std::atomic<uint64_t> reloads_ok{0}, reloads_refused{0};
   std::optional<std::string> config_file;      // what a reload reads again
   std::filesystem::path manifest_file;
@@ -127,9 +130,10 @@ class GenerationScope {
   UserSession& s_;
 };
 
-// Gives each plugin of `g` named in its config's logging.plugins that level (log_levels.cpp);
-// at start and for every reload's generation.
-void apply_configured_log_levels(const Generation& g);
+// Gives each plugin of `g` its own level (log_levels.cpp): the one /admin/log-levels set, else
+// its config's logging.plugins entry, else none. At start and for every reload's generation
+// (reload_mutex held), so an upgraded build keeps the level its predecessor had.
+void apply_log_levels(const HubState& hub, const Generation& g);
 
 // Runs one lifecycle hook of every loaded plugin, in manifest order (on the user's strand).
 // `package` carries the package, the changed settings JSON or the event topic; `data` the event's

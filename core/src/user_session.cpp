@@ -206,7 +206,7 @@ gh_status UserSession::http_call(gh_plugin* plugin, const gh_http_call& c,
   call.content_type = text(c.content_type);
   call.body = text(c.body);
   call.extra_headers = text(c.extra_headers);
-  call.timeout_ms = c.timeout_ms ? c.timeout_ms : 10000;
+  call.timeout_ms = c.timeout_ms;  // 0: the host's server.outboundHttpTimeoutMs
   const uint64_t id = next_call_id_++;
   calls_.emplace(id, Call{plugin, fn, state});
   if (id_out) *id_out = id;

@@ -1,5 +1,7 @@
 #include "admission.hpp"
 
+#include <glasshub/core/live_settings.hpp>
+
 #include <algorithm>
 #include <utility>
 
@@ -32,36 +34,35 @@ void admission::ticket::release() noexcept {
   }
 }
 
-admission::admission(const core::Config::Limits& limits)
-    : limits_(limits), tokens_(limits.new_connections_burst), refilled_(clock::now()) {}
+admission::admission()
+    : tokens_(core::live_settings.limits.new_connections_burst()), refilled_(clock::now()) {}
 
 std::variant<admission::ticket, admission::refusal> admission::admit(const std::string& user_id) {
+  const auto& limits = core::live_settings.limits;
+  const uint32_t max_connections = limits.max_connections();
+  const uint32_t per_user = limits.max_connections_per_user();
+  const uint32_t per_second = limits.new_connections_per_second();
   std::lock_guard lock(mutex_);
-  if (limits_.max_connections != 0 && open_ >= limits_.max_connections)
+  if (max_connections != 0 && open_ >= max_connections)
     return refusal{http::status::service_unavailable, "SERVER_FULL",
-                   "Server is at its connection limit (" +
-                       std::to_string(limits_.max_connections) + "); try again later",
+                   "Server is at its connection limit (" + std::to_string(max_connections) +
+                       "); try again later",
                    "connection_limit"};
-  uint32_t* user_open = nullptr;
-  if (!user_id.empty() && limits_.max_connections_per_user != 0) {
-    user_open = &per_user_[user_id];
-    if (*user_open >= limits_.max_connections_per_user)
-      return refusal{http::status::too_many_requests, "TOO_MANY_CONNECTIONS",
-                     "Too many connections for this user (limit " +
-                         std::to_string(limits_.max_connections_per_user) + ")",
-                     "user_connection_limit"};
-  }
-  if (limits_.new_connections_per_second != 0) {
+  // Counted even while the limit is off, so a reload that sets one counts every open socket.
+  uint32_t* user_open = user_id.empty() ? nullptr : &per_user_[user_id];
+  if (user_open && per_user != 0 && *user_open >= per_user)
+    return refusal{http::status::too_many_requests, "TOO_MANY_CONNECTIONS",
+                   "Too many connections for this user (limit " + std::to_string(per_user) + ")",
+                   "user_connection_limit"};
+  if (per_second != 0) {
     const auto now = clock::now();
     const double elapsed = std::chrono::duration<double>(now - refilled_).count();
     refilled_ = now;
-    tokens_ = std::min<double>(limits_.new_connections_burst,
-                               tokens_ + elapsed * limits_.new_connections_per_second);
+    tokens_ = std::min<double>(limits.new_connections_burst(), tokens_ + elapsed * per_second);
     if (tokens_ < 1) {
       if (user_open && *user_open == 0) per_user_.erase(user_id);
       return refusal{http::status::too_many_requests, "RATE_LIMITED",
-                     "Too many new connections (limit " +
-                         std::to_string(limits_.new_connections_per_second) +
+                     "Too many new connections (limit " + std::to_string(per_second) +
                          " per second); try again later",
                      "connection_rate"};
     }

@@ -4,7 +4,6 @@
 
 #include "http_message.hpp"
 
-#include <glasshub/core/config.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -44,7 +43,8 @@ class admission : public std::enable_shared_from_this<admission> {
     std::string_view reason;
   };
 
-  explicit admission(const core::Config::Limits& limits);
+  // Reads limits.* from core::live_settings at every admission, so a reload applies at once.
+  admission();
 
   // A phone of `user_id`, or an app socket when `user_id` is empty (its user is known only after
   // tpa_connection_init, and a package has one live socket per user anyway). Thread-safe.
@@ -56,7 +56,6 @@ class admission : public std::enable_shared_from_this<admission> {
  private:
   using clock = std::chrono::steady_clock;
 
-  const core::Config::Limits limits_;
   std::mutex mutex_;
   uint32_t open_ = 0;
   std::unordered_map<std::string, uint32_t> per_user_;

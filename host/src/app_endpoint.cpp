@@ -1,5 +1,6 @@
 #include "app_endpoint.hpp"
 
+#include <glasshub/core/live_settings.hpp>
 #include <glasshub/core/wire.hpp>
 #include "ws_connection.hpp"
 
@@ -41,15 +42,12 @@ std::optional<http_response> app_endpoint::upgrade(core::Hub& hub, admission& li
                                       {"timestamp", core::iso_timestamp()}};
     return admission::respond(req, *refused, body.dump());
   }
-  const auto& config = hub.config();
   // SDK 2.1.29 must only get protocol pings: one after an interval of silence, and the socket
   // is dropped when another interval passes without a byte.
-  const std::chrono::milliseconds ping_interval(config.websocket.app_ping_interval_ms);
   const socket_strand strand = strand_of(stream.socket());
   auto handler = std::make_unique<app_endpoint>(hub, strand);
   std::make_shared<ws_connection>(rebind(stream.release_socket(), strand), std::move(handler),
-                                  config, ping_interval,
-                                  std::get<admission::ticket>(std::move(admitted)))
+                                  true, std::get<admission::ticket>(std::move(admitted)))
       ->start(req);
   return std::nullopt;
 }
@@ -59,7 +57,7 @@ app_endpoint::app_endpoint(core::Hub& hub, const socket_strand& strand)
 
 void app_endpoint::on_open(const core::ConnectionPtr& conn) {
   conn_ = conn;
-  init_timer_.arm(std::chrono::milliseconds(hub_.config().app.session_timeout_ms));
+  init_timer_.arm(std::chrono::milliseconds(core::live_settings.app.session_timeout_ms()));
 }
 
 // On the wheel's thread: the connection owns this endpoint, so holding it keeps `this` alive.

@@ -1,5 +1,6 @@
 #include "glasses_endpoint.hpp"
 
+#include <glasshub/core/live_settings.hpp>
 #include <glasshub/core/wire.hpp>
 #include "ws_connection.hpp"
 
@@ -53,8 +54,7 @@ std::optional<http_response> glasses_endpoint::upgrade(core::Hub& hub, admission
   const socket_strand strand = hub.glasses_strand(auth.user_id);
   auto handler = std::make_unique<glasses_endpoint>(hub, auth.user_id, strand);
   std::make_shared<ws_connection>(rebind(stream.release_socket(), strand), std::move(handler),
-                                  hub.config(), std::chrono::milliseconds(0),
-                                  std::get<admission::ticket>(std::move(admitted)))
+                                  false, std::get<admission::ticket>(std::move(admitted)))
       ->start(req);
   return std::nullopt;
 }
@@ -63,10 +63,6 @@ glasses_endpoint::glasses_endpoint(core::Hub& hub, std::string user_id,
                                    const socket_strand& strand)
     : hub_(hub),
       user_id_(std::move(user_id)),
-      heartbeat_interval_(hub.config().websocket.glasses_heartbeat_interval_ms),
-      pong_timeout_(hub.config().websocket.pong_timeout_enabled
-                        ? hub.config().websocket.pong_timeout_ms
-                        : 0),
       strand_(strand),
       heartbeat_(strand, this, &glasses_endpoint::heartbeat_due) {}
 
@@ -75,7 +71,7 @@ void glasses_endpoint::on_open(const core::ConnectionPtr& conn) {
   session_ = hub_.glasses_connected(user_id_, conn, strand_);
   last_received_ = last_ping_ = clock::now();
   conn_ = conn;
-  if (heartbeat_interval_.count() > 0 || pong_timeout_.count() > 0) schedule_tick();
+  schedule_tick();
 }
 
 void glasses_endpoint::on_frame(const core::ConnectionPtr& conn, std::string_view bytes,
@@ -98,12 +94,14 @@ void glasses_endpoint::on_closed(const core::ConnectionPtr& conn, uint16_t close
   if (session_) hub_.glasses_closed(session_, conn, close_code);
 }
 
-// One timer does both jobs: the JSON ping, and (when enabled) closing a phone gone silent.
+// One timer does both jobs: the JSON ping, and (when enabled) closing a phone gone silent. Both
+// settings are read at every tick, so a reload applies from the socket's next tick.
 void glasses_endpoint::schedule_tick() {
-  auto tick = heartbeat_interval_.count() > 0 ? heartbeat_interval_ : pong_timeout_;
-  if (pong_timeout_.count() > 0)
-    tick = std::min(tick, std::max<std::chrono::milliseconds>(pong_timeout_ / 4,
-                                                              std::chrono::milliseconds(50)));
+  using std::chrono::milliseconds;
+  const auto& settings = core::live_settings.websocket;
+  auto tick = milliseconds(settings.glasses_heartbeat_interval_ms());
+  if (settings.pong_timeout_enabled())
+    tick = std::min(tick, std::max(milliseconds(settings.pong_timeout_ms()) / 4, milliseconds(50)));
   heartbeat_.arm(tick);
 }
 
@@ -118,10 +116,13 @@ void glasses_endpoint::heartbeat_due(void* self, uint32_t generation) {
 
 void glasses_endpoint::on_tick(const core::ConnectionPtr& conn) {
   if (closed_) return;
+  using std::chrono::milliseconds;
+  const auto& settings = core::live_settings.websocket;
   const auto now = clock::now();
-  if (pong_timeout_.count() > 0 && now - last_received_ > pong_timeout_)
+  if (settings.pong_timeout_enabled() &&
+      now - last_received_ > milliseconds(settings.pong_timeout_ms()))
     return conn->close(1001, "Heartbeat timeout");  // the phone reconnects on any code
-  if (heartbeat_interval_.count() > 0 && now - last_ping_ >= heartbeat_interval_) {
+  if (now - last_ping_ >= milliseconds(settings.glasses_heartbeat_interval_ms())) {
     last_ping_ = now;
     hub_.send_direct(*conn, GH_ENDPOINT_GLASSES, ping_frame, GH_FRAME_TEXT,
                      GH_DELIVERY_DROPPABLE);

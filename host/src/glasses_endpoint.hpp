@@ -39,8 +39,6 @@ class glasses_endpoint final : public ws_handler {
   using clock = std::chrono::steady_clock;
   core::Hub& hub_;
   const std::string user_id_;
-  const std::chrono::milliseconds heartbeat_interval_;
-  const std::chrono::milliseconds pong_timeout_;  // zero when disabled
   const socket_strand strand_;
   std::weak_ptr<core::Connection> conn_;  // read by heartbeat_due: declared before heartbeat_
   coarse_timer heartbeat_;

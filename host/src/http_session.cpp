@@ -3,6 +3,7 @@
 #include "app_endpoint.hpp"
 #include "glasses_endpoint.hpp"
 #include "ws_connection.hpp"
+#include <glasshub/core/live_settings.hpp>
 #include <glasshub/core/wire.hpp>
 
 #include <boost/asio/dispatch.hpp>
@@ -109,10 +110,10 @@ void http_session::run() {
 
 void http_session::do_read() {
   parser_.emplace();
-  const auto& config = hub_.config().server;
-  parser_->header_limit(config.http_header_limit_bytes);
-  parser_->body_limit(config.http_body_limit_bytes);
-  stream_.expires_after(std::chrono::milliseconds(config.http_idle_timeout_ms));
+  const auto& config = core::live_settings.server;
+  parser_->header_limit(config.http_header_limit_bytes());
+  parser_->body_limit(config.http_body_limit_bytes());
+  stream_.expires_after(std::chrono::milliseconds(config.http_idle_timeout_ms()));
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&http_session::on_read, shared_from_this()));
 }
@@ -272,9 +273,7 @@ std::optional<http_response> http_session::admin_refusal(const http_request& req
 http_response http_session::admin_log_levels(const http_request& req) {
   if (auto refusal = admin_refusal(req)) return std::move(*refusal);
   if (req.method() == http::verb::put) {
-    const auto body = nlohmann::json::parse(req.body(), nullptr, false);
-    if (body.is_discarded()) return error_response(req, http::status::bad_request, "Body is not JSON");
-    if (auto why = hub_.set_log_levels(body))
+    if (auto why = hub_.set_log_levels(req.body()))
       return error_response(req, http::status::bad_request, *why);
   }
   return json_response(req, http::status::ok, hub_.log_levels_json());
@@ -283,7 +282,8 @@ http_response http_session::admin_log_levels(const http_request& req) {
 void http_session::respond(const http_request& req, http_response&& res) {
   add_cors(hub_.config().server.cors_origins, req, res);
   res_ = std::move(res);
-  stream_.expires_after(std::chrono::milliseconds(hub_.config().server.http_idle_timeout_ms));
+  stream_.expires_after(
+      std::chrono::milliseconds(core::live_settings.server.http_idle_timeout_ms()));
   http::async_write(stream_, res_,
                     beast::bind_front_handler(&http_session::on_write, shared_from_this()));
 }

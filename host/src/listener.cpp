@@ -15,7 +15,7 @@ listener::listener(net::io_context& ioc, const tcp::endpoint& endpoint, core::Hu
       acceptor_(net::make_strand(ioc)),
       retry_(acceptor_.get_executor()),
       hub_(hub),
-      admission_(std::make_shared<admission>(hub.config().limits)),
+      admission_(std::make_shared<admission>()),
       role_(r) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(net::socket_base::reuse_address(true));

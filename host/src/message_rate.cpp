@@ -13,7 +13,7 @@ void answer_rate_limited(core::Hub& hub, const core::ConnectionPtr& conn,
     return conn->close(1008, "Message rate limit exceeded");
   if (verdict != message_rate::verdict::tell) return;
   const std::string message = "Too many messages: the limit is " +
-                              std::to_string(hub.config().limits.messages_per_second) +
+                              std::to_string(core::live_settings.limits.messages_per_second()) +
                               " per second; this one was dropped";
   conn->send(app ? core::app_error_frame("RATE_LIMITED", message)
                  : core::glasses_error_frame("RATE_LIMITED", message),

@@ -2,9 +2,9 @@
 // bucket checked on every frame, so it is strand-only state with no lock and no allocation.
 #pragma once
 
-#include <glasshub/core/config.hpp>
 #include <glasshub/core/connection.hpp>
 #include <glasshub/core/hub.hpp>
+#include <glasshub/core/live_settings.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -23,16 +23,16 @@ class message_rate {
     close,  // drop it and close 1008: a whole burst refused within one second
   };
 
-  explicit message_rate(const core::Config::Limits& limits)
-      : per_second_(limits.messages_per_second),
-        burst_(limits.message_burst),
-        tokens_(limits.message_burst),
-        refilled_(clock::now()) {}
+  // The rate and burst are read at every message, so a reload applies to open sockets too.
+  message_rate() : tokens_(core::live_settings.limits.message_burst()), refilled_(clock::now()) {}
 
   verdict take(clock::time_point now) noexcept {
-    if (per_second_ == 0) return verdict::pass;
+    const auto& limits = core::live_settings.limits;
+    const uint32_t per_second = limits.messages_per_second();
+    if (per_second == 0) return verdict::pass;
+    const uint32_t burst = limits.message_burst();
     tokens_ = std::min<double>(
-        burst_, tokens_ + std::chrono::duration<double>(now - refilled_).count() * per_second_);
+        burst, tokens_ + std::chrono::duration<double>(now - refilled_).count() * per_second);
     refilled_ = now;
     if (tokens_ >= 1) {
       tokens_ -= 1;
@@ -43,12 +43,10 @@ class message_rate {
       refused_since_told_ = 1;
       return verdict::tell;
     }
-    return ++refused_since_told_ >= burst_ ? verdict::close : verdict::drop;
+    return ++refused_since_told_ >= burst ? verdict::close : verdict::drop;
   }
 
  private:
-  const uint32_t per_second_;
-  const uint32_t burst_;
   double tokens_;
   clock::time_point refilled_;
   clock::time_point told_{};

@@ -2,6 +2,8 @@
 
 #include "http_message.hpp"
 
+#include <glasshub/core/live_settings.hpp>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -22,7 +24,7 @@ namespace {
 namespace ssl = net::ssl;
 namespace urls = boost::urls;
 
-constexpr std::uint32_t default_timeout_ms = 10000;
+// A guard against a broken peer, not a policy: eight times Beast's default, far above real headers.
 constexpr std::uint32_t response_header_limit = 64 * 1024;
 
 using done_fn = std::function<void(core::HttpCallResult)>;
@@ -168,7 +170,9 @@ class outbound_call : public std::enable_shared_from_this<outbound_call> {
     dest_ = std::move(*dest);
     build_request(*verb);
 
-    const std::uint32_t ms = call_.timeout_ms != 0 ? call_.timeout_ms : default_timeout_ms;
+    const std::uint32_t ms = call_.timeout_ms != 0
+                                 ? call_.timeout_ms
+                                 : core::live_settings.server.outbound_http_timeout_ms();
     deadline_.expires_after(std::chrono::milliseconds(ms));
     deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (!ec) self->finish(failure("timeout"));
@@ -223,7 +227,8 @@ class outbound_call : public std::enable_shared_from_this<outbound_call> {
   }
 
   void write() {
-    parser_.body_limit(outbound_http::max_response_body);
+    body_limit_ = core::live_settings.server.outbound_http_max_body_bytes();
+    parser_.body_limit(body_limit_);
     parser_.header_limit(response_header_limit);
     auto on_written = [self = shared_from_this()](beast::error_code ec, std::size_t) {
       self->on_write(ec);
@@ -254,7 +259,8 @@ class outbound_call : public std::enable_shared_from_this<outbound_call> {
       parser_.put_eof(eof_ec);
       if (!eof_ec && parser_.is_done()) ec = {};
     }
-    if (ec == http::error::body_limit) return finish(failure("response body over 1 MiB"));
+    if (ec == http::error::body_limit)
+      return finish(failure("response body over " + std::to_string(body_limit_) + " bytes"));
     if (ec == http::error::end_of_stream || ec == net::error::eof)
       return finish(failure("connection closed before a response"));
     if (ec) return finish(failure("read failed: " + ec.message()));
@@ -290,6 +296,7 @@ class outbound_call : public std::enable_shared_from_this<outbound_call> {
   http::request<http::string_body> req_;
   beast::flat_buffer buffer_;
   http::response_parser<http::string_body> parser_;
+  std::uint64_t body_limit_ = 0;  // server.outboundHttpMaxBodyBytes when the request went out
   bool finished_ = false;
 };
 

@@ -23,12 +23,10 @@ class outbound_http final : public core::HttpClient {
   outbound_http(const outbound_http&) = delete;
   outbound_http& operator=(const outbound_http&) = delete;
 
-  // Resolve, connect, (TLS handshake,) write, read, all within call.timeout_ms (0: 10 s);
-  // `done` runs exactly once on an I/O thread, never inside send().
+  // Resolve, connect, (TLS handshake,) write, read, all within call.timeout_ms (0:
+  // server.outboundHttpTimeoutMs); a response body over server.outboundHttpMaxBodyBytes fails
+  // the call. `done` runs exactly once on an I/O thread, never inside send().
   void send(core::HttpCall call, std::function<void(core::HttpCallResult)> done) override;
-
-  // Response bodies larger than this fail the call.
-  static constexpr std::size_t max_response_body = 1024 * 1024;
 
   struct shared;  // defined in the .cpp; public only so its in-flight calls can name it
 

@@ -4,6 +4,7 @@
 #include "ws_connection.hpp"
 
 #include <boost/asio/strand.hpp>
+#include <glasshub/core/live_settings.hpp>
 #include <glasshub/core/log.hpp>
 #include <nlohmann/json.hpp>
 
@@ -99,7 +100,7 @@ void server::on_signal(const beast::error_code& ec, int signal) {
   hub_.drain();
   ws_connection::close_all(1001, "Server shutting down");  // e.g. app sockets before their init
   drain_deadline_ = std::chrono::steady_clock::now() +
-                    std::chrono::milliseconds(hub_.config().server.drain_timeout_ms);
+                    std::chrono::milliseconds(core::live_settings.server.drain_timeout_ms());
   signals_.async_wait([this](const beast::error_code& ec2, int sig) { on_signal(ec2, sig); });
   wait_for_sockets();
 }

@@ -3,6 +3,7 @@
 #include "thread_buffers.hpp"
 #include "write_cork.hpp"
 
+#include <glasshub/core/live_settings.hpp>
 #include <glasshub/core/log.hpp>
 
 #include <boost/asio/dispatch.hpp>
@@ -44,19 +45,13 @@ std::string refusal(std::string_view status, std::string_view extra_headers,
 }  // namespace
 
 ws_connection::ws_connection(strand_socket&& socket, std::unique_ptr<ws_handler> handler,
-                             const core::Config& config, std::chrono::milliseconds keepalive,
-                             admission::ticket seat)
+                             bool keepalive, admission::ticket seat)
     : seat_(std::move(seat)),
       socket_(std::move(socket)),
       handler_(std::move(handler)),
       timer_(socket_.get_executor(), this, &ws_connection::timer_due),
-      max_message_(config.websocket.max_message_bytes),
-      queue_cap_(config.websocket.send_queue_max_bytes),
-      keepalive_(keepalive),
-      close_timeout_(config.websocket.close_timeout_ms),
       id_(next_id.fetch_add(1, std::memory_order_relaxed)),
-      rate_(config.limits) {
-  const core::Config::WebSocket& limits = config.websocket;
+      keepalive_(keepalive) {
   boost::system::error_code ignored;
   // Every flush is one write of whole frames: Nagle would only hold a batch's tail back until
   // the peer's delayed ACK (~40 ms).
@@ -64,8 +59,7 @@ ws_connection::ws_connection(strand_socket&& socket, std::unique_ptr<ws_handler>
   socket_.non_blocking(true, ignored);  // reads drain the socket until EAGAIN
   // A peer that vanished without a FIN: unacknowledged data (our pings) fails the socket after
   // this long, instead of the kernel's ~15 minutes of retransmissions.
-  if (limits.tcp_user_timeout_ms > 0) {
-    unsigned int ms = limits.tcp_user_timeout_ms;
+  if (unsigned int ms = core::live_settings.websocket.tcp_user_timeout_ms(); ms > 0) {
     ::setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof ms);
   }
 }
@@ -248,7 +242,8 @@ bool ws_connection::consume(char* data, std::size_t size) {
   std::size_t offset = 0;
   std::size_t needed = 0;
   while (offset < size) {
-    const ws::parse_result r = ws::parse(data + offset, size - offset, max_message_);
+    const ws::parse_result r = ws::parse(data + offset, size - offset,
+                                         core::live_settings.websocket.max_message_bytes());
     if (r.status == ws::parse_status::incomplete) {
       needed = r.needed;
       break;
@@ -318,7 +313,7 @@ bool ws_connection::on_frame(const ws::frame& f) {
       if (!pending_ || !pending_->in_message)
         return fail(ws::close_code::protocol_error, "Protocol error"), false;
       pending_input& in = *pending_;
-      if (in.message.size() + f.size > max_message_)
+      if (in.message.size() + f.size > core::live_settings.websocket.max_message_bytes())
         return fail(ws::close_code::too_big, "Message too big"), false;
       in.message.append(payload);
       if (!f.fin) return true;
@@ -391,12 +386,13 @@ void ws_connection::on_done(uint16_t code) {
 bool ws_connection::send(std::string_view frame, gh_frame_kind kind, gh_delivery delivery) {
   if (closing_.load()) return false;
   const std::size_t size = frame.size();
+  const uint64_t queue_cap = core::live_settings.websocket.send_queue_max_bytes();
   bool post = false;
   bool size_overflow = false;
   {
     std::lock_guard lock(out_mutex_);
     if (out_closed_) return false;
-    if (fill_.size() + (wire_.size() - wire_sent_) + size <= queue_cap_) {
+    if (fill_.size() + (wire_.size() - wire_sent_) + size <= queue_cap) {
       if (fill_.empty()) take_pooled(fill_);
       ws::append_header(fill_, kind == GH_FRAME_BINARY ? ws::opcode::binary : ws::opcode::text,
                         size);
@@ -416,7 +412,7 @@ bool ws_connection::send(std::string_view frame, gh_frame_kind kind, gh_delivery
     core::log_line(spdlog::level::warn, "send_queue_overflow",
                    "websocket " + std::to_string(id_) + ": a reliable frame of " +
                        std::to_string(size) + " bytes does not fit the send queue (" +
-                       std::to_string(queue_cap_) + " bytes); closing with 1013");
+                       std::to_string(queue_cap) + " bytes); closing with 1013");
     request_close(ws::close_code::try_again_later, "Send queue overflow", true);
     return false;
   }
@@ -585,13 +581,15 @@ void ws_connection::do_close(uint16_t code, const std::string& reason, bool disc
 // --- timers ------------------------------------------------------------------------------------
 
 void ws_connection::arm_keepalive() {
-  if (keepalive_.count() <= 0 || close_sent_ || done_) return;
-  timer_.arm(keepalive_);
+  if (!keepalive_ || close_sent_ || done_) return;
+  timer_.arm(std::chrono::milliseconds(core::live_settings.websocket.app_ping_interval_ms()));
 }
 
 void ws_connection::arm_close_deadline() {
   close_deadline_ = true;
-  timer_.arm(close_timeout_);  // replaces a keepalive tick
+  // After our close frame, a peer that neither reads nor answers loses its TCP connection.
+  timer_.arm(std::chrono::milliseconds(
+      core::live_settings.websocket.close_timeout_ms()));  // replaces a keepalive tick
 }
 
 // On the wheel's thread: only a live connection hears it, on its strand.

@@ -14,7 +14,6 @@
 #include "ws_frame.hpp"
 #include "ws_handler.hpp"
 
-#include <glasshub/core/config.hpp>
 #include <glasshub/core/connection.hpp>
 
 #include <atomic>
@@ -32,11 +31,12 @@ class ws_connection final : public core::Connection,
                             public std::enable_shared_from_this<ws_connection> {
  public:
   // Every handler of this connection runs on `socket`'s strand (a phone's is its session's).
-  // `keepalive` > 0: a protocol ping after that long without a byte from the peer, and the
-  // socket dropped after as long again (apps); 0: no liveness check at this layer (the phone).
-  // `seat` (limits.*) is held for as long as this object, and so its descriptor, lives.
-  ws_connection(strand_socket&& socket, std::unique_ptr<ws_handler> handler,
-                const core::Config& config, std::chrono::milliseconds keepalive,
+  // `keepalive`: a protocol ping after websocket.appPingIntervalMs without a byte from the peer,
+  // and the socket dropped after as long again (apps); false: no liveness check at this layer
+  // (the phone). Timers and limits are read from core::live_settings when used, so a reload
+  // applies at the next timer arm, frame or send. `seat` (limits.*) is held for as long as this
+  // object, and so its descriptor, lives.
+  ws_connection(strand_socket&& socket, std::unique_ptr<ws_handler> handler, bool keepalive,
                 admission::ticket seat);
 
   // Answers the upgrade `req` (101, or 400/426 for a bad handshake), then reads until done, on
@@ -106,11 +106,6 @@ class ws_connection final : public core::Connection,
   strand_socket socket_;
   std::unique_ptr<ws_handler> handler_;
   coarse_timer timer_;  // keepalive ticks, then the close handshake's deadline
-  const uint64_t max_message_;
-  const uint64_t queue_cap_;
-  const std::chrono::milliseconds keepalive_;
-  // After our close frame, a peer that neither reads nor answers loses its TCP connection.
-  const std::chrono::milliseconds close_timeout_;
   const uint64_t id_;
 
   // Strand-only state.
@@ -148,6 +143,7 @@ class ws_connection final : public core::Connection,
   ws_connection* listed_next_ = nullptr;
   bool listed_ = false;
 
+  const bool keepalive_;  // here, where it fills padding
   std::atomic<bool> closing_{false};
   std::atomic<uint64_t> dropped_{0};
 };

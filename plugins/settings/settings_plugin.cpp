@@ -286,7 +286,7 @@ class SettingsPlugin : public Plugin {
                                  (r.status ? "HTTP " + std::to_string(r.status)
                                            : std::string(r.error)));
         },
-        "application/json", 10000);
+        "application/json");  // within the host's server.outboundHttpTimeoutMs
   }
 
   std::mutex app_settings_mutex_;

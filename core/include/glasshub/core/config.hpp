@@ -36,6 +36,8 @@ struct Config {
     uint32_t http_idle_timeout_ms = 30000;   // to read one request, or to write its answer
     uint32_t http_header_limit_bytes = 8 * 1024;
     uint64_t http_body_limit_bytes = 1024 * 1024;
+    uint32_t outbound_http_timeout_ms = 10000;  // a plugin's outbound call that gave 0 (sdk.h)
+    uint64_t outbound_http_max_body_bytes = 1024 * 1024;  // larger responses fail the call
   } server;
   struct WebSocket {
     uint32_t glasses_heartbeat_interval_ms = 2000;

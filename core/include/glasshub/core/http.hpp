@@ -37,7 +37,7 @@ struct HttpCall {
   std::string content_type;
   std::string body;
   std::string extra_headers;  // "Name: value" lines separated by CRLF
-  uint32_t timeout_ms = 10000;
+  uint32_t timeout_ms = 0;  // 0: server.outboundHttpTimeoutMs
 };
 
 struct HttpCallResult {

@@ -109,9 +109,10 @@ class Hub {
   std::string metrics_text(const TransportStats& transport) const;
   // `/admin/log-levels`: {"level": global, "plugins": {name: level}} (only plugins with their own).
   nlohmann::json log_levels_json() const;
-  // Applies {"level"?: l, "plugins"?: {name: l | null}} (null: back to the global level) at once,
-  // or changes nothing and returns why.
-  std::optional<std::string> set_log_levels(const nlohmann::json& body);
+  // Applies the JSON body {"level"?: l, "plugins"?: {name: l | null}} (null: back to the global
+  // level) at once, or changes nothing and returns why (the 400's message). A plugin's level
+  // set here outlives reloads until the file changes that plugin's logging.plugins key.
+  std::optional<std::string> set_log_levels(std::string_view body);
   // A frame the transport sends on its own (the phone's JSON ping, an app's refusal before its
   // session exists): counted with the core's own sends.
   bool send_direct(Connection& conn, gh_endpoint to, std::string_view frame, gh_frame_kind kind,
