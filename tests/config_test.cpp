@@ -112,6 +112,9 @@ TEST_CASE("A bad variable stops start-up with status 2 and names the variable", 
       {"SESSION_GRACE_PERIOD_MS", "99999999999"},
       {"SESSION_GRACE_CLEANUP_ENABLED", "maybe"},
       {"APP_SESSION_TIMEOUT_MS", "5.5"},
+      {"APP_SESSION_TIMEOUT_MS", "0"},  // below the file key's minimum of 100
+      {"GLASSES_HEARTBEAT_MS", "0"},
+      {"PONG_TIMEOUT_MS", "99"},
       {"APP_GRACE_PERIOD_MS", "-5"},
       {"APP_SUBSCRIPTION_GRACE_MS", "x"},
       {"AUGMENTOS_AUTH_JWT_SECRET", ""},
@@ -131,6 +134,10 @@ TEST_CASE("A bad key of the file stops start-up with status 2 and names its path
       {{{"server", {{"corsOrigins", "*"}}}}, "server.corsOrigins: must be an array"},
       {{{"server", {{"httpBodyLimitBytes", 10}}}}, "server.httpBodyLimitBytes: must be between"},
       {{{"server", {{"metricsPort", 5000}, {"port", 5000}}}}, "server.metricsPort: must differ"},
+      {{{"server", {{"outboundHttpTimeoutMs", 0}}}},
+       "server.outboundHttpTimeoutMs: must be between 100 and 600000"},
+      {{{"server", {{"outboundHttpMaxBodyBytes", "1MiB"}}}},
+       "server.outboundHttpMaxBodyBytes: must be a non-negative integer"},
       {{{"websocket", {{"pongTimeoutEnabled", "yes"}}}},
        "websocket.pongTimeoutEnabled: must be true or false"},
       {{{"websocket", {{"closeTimeoutMs", 1}}}}, "websocket.closeTimeoutMs: must be between"},
@@ -209,4 +216,15 @@ TEST_CASE("Plugin timings are manifest config: a bad one stops start-up naming i
     CHECK(run.exit_code == 15);  // the plugin refused its config
     CHECK_THAT(run.err, Contains("config.webhookAttempts must be a whole number between 1 and 10"));
   }
+}
+
+TEST_CASE("--print-config shows the outbound HTTP defaults a plugin's call gets when it sets none",
+          "[config]") {
+  const json c = effective(json::object(), {});
+  CHECK(c["server"]["outboundHttpTimeoutMs"] == 10000);  // sdk.h: gh_http_call.timeout_ms 0
+  CHECK(c["server"]["outboundHttpMaxBodyBytes"] == 1048576);
+  const json set = effective(
+      {{"server", {{"outboundHttpTimeoutMs", 2500}, {"outboundHttpMaxBodyBytes", 65536}}}}, {});
+  CHECK(set["server"]["outboundHttpTimeoutMs"] == 2500);
+  CHECK(set["server"]["outboundHttpMaxBodyBytes"] == 65536);
 }

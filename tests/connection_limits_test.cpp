@@ -57,13 +57,6 @@ WsClient phone_once_admitted(const TestHost& host, const std::string& email) {
   }
 }
 
-// `n` frames of `text` in one TCP write, so they reach the host as one burst.
-void send_burst(WsClient& client, const std::string& text, int n) {
-  std::string bytes;
-  for (int i = 0; i < n; ++i) bytes += client_frame(text);
-  client.send_raw(bytes);
-}
-
 int count_of(const std::vector<json>& messages, const std::string& type,
              const std::string& code = {}) {
   int n = 0;

@@ -270,11 +270,11 @@ TEST_CASE("An outbound call that gets no response reports why with status 0",
     CHECK(got["status"] == 0);
     CHECK_THAT(got["error"].get<std::string>(), StartsWith("tls handshake failed"));
   }
-  SECTION("a response body over 1 MiB") {
+  SECTION("a response body over server.outboundHttpMaxBodyBytes (1 MiB)") {
     HttpServer server({200, "text/plain", std::string(1024 * 1024 + 1, 'x')});
     const auto got = call_through_host(host, server.url("/big"));
     CHECK(got["status"] == 0);
-    CHECK(got["error"] == "response body over 1 MiB");
+    CHECK(got["error"] == "response body over 1048576 bytes");
   }
   SECTION("a host name that does not resolve") {
     const auto got = call_through_host(host, "http://no-such-host.invalid/x", 3000);
@@ -370,4 +370,41 @@ TEST_CASE("CORS headers follow server.corsOrigins, preflights included, on every
     CHECK(res.headers["access-control-allow-origin"] == "*");
     CHECK(open.get("/health", bad).headers.at("access-control-allow-origin") == "*");
   }
+}
+
+TEST_CASE("server.outboundHttpTimeoutMs and outboundHttpMaxBodyBytes bound the calls that give "
+          "no limit of their own, and a reload changes them", "[http][outbound][reload]") {
+  HostSetup setup = routes_setup();
+  setup.config["server"]["outboundHttpTimeoutMs"] = 400;
+  setup.config["server"]["outboundHttpMaxBodyBytes"] = 2048;
+  TestHost host(setup);
+  auto phone = host.connect_phone(kUser);
+  HttpServer big({200, "text/plain", std::string(3000, 'x')});
+  auto silent = HttpServer::silent();
+
+  auto timed_call = [&](const std::string& url) {
+    const auto start = Clock::now();
+    auto got = call_through_host(host, url);  // no timeoutMs: the host's default applies
+    got["elapsedMs"] = ms_since(start);
+    return got;
+  };
+  auto got = timed_call(silent->url("/slow"));
+  CHECK(got["error"] == "timeout");
+  CHECK(got["elapsedMs"] >= 350);
+  CHECK(got["elapsedMs"] < 2000);
+  got = timed_call(big.url("/big"));
+  CHECK(got["status"] == 0);
+  CHECK(got["error"] == "response body over 2048 bytes");
+
+  const auto changes = host.reconfigure(
+      {{"server", {{"outboundHttpTimeoutMs", 1500}, {"outboundHttpMaxBodyBytes", 4096}}}});
+  CHECK(changes["changes"] == nlohmann::json::parse(R"([{"config":"server.outboundHttpMaxBodyBytes"},
+                                                       {"config":"server.outboundHttpTimeoutMs"}])"));
+  got = timed_call(silent->url("/slow"));
+  CHECK(got["error"] == "timeout");
+  CHECK(got["elapsedMs"] >= 1400);
+  got = timed_call(big.url("/big"));
+  CHECK(got["status"] == 200);
+  CHECK(got["body"] == std::string(3000, 'x'));
+  CHECK(phone.is_open());
 }

@@ -164,6 +164,15 @@ TEST_CASE("Log levels: per plugin in the config, and both changed at runtime by 
                                    R"({"level":"error","plugins":{"nope":"debug"}})", admin);
     CHECK(unknown.status == 400);
     CHECK_THAT(unknown.body, Contains("plugins.nope"));
+    // Past websocket.maxJsonDepth (64) the body is refused before it is parsed, as REST bodies are.
+    const auto nested = http_send(
+        host.port(), "PUT", "/admin/log-levels",
+        R"({"level":"error","plugins":)" + std::string(100, '[') + std::string(100, ']') + "}",
+        admin);
+    CHECK(nested.status == 400);
+    CHECK_THAT(nested.body, Contains("Request body is nested too deeply"));
+    CHECK(host.metric(R"(glasshub_connections_rejected_total{reason="http_nested_too_deeply"})") ==
+          "1");
     CHECK(http_get(host.port(), "/admin/log-levels", admin).json()["level"] == "debug");
     CHECK(http_send(host.port(), "PUT", "/admin/log-levels", R"({"level":"info"})").status == 401);
     CHECK(http_send(host.port(), "PUT", "/admin/log-levels", R"({"level":"info"})",

@@ -8,7 +8,6 @@
 
 #include <signal.h>
 
-#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -39,11 +38,6 @@ HostSetup reload_setup() {
   return setup;
 }
 
-void overwrite(const fs::path& file, const std::string& text) {
-  std::ofstream out(file, std::ios::trunc);
-  out << text;
-}
-
 size_t occurrences(const std::string& text, const std::string& needle) {
   size_t n = 0;
   for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
@@ -59,11 +53,6 @@ bool wait_for_output(const TestHost& host, const std::string& needle, size_t cou
     std::this_thread::sleep_for(20ms);
   }
   return true;
-}
-
-// POST /admin/reload with the admin token: what SIGHUP does, with the outcome as the answer.
-HttpResponse reload(const TestHost& host) {
-  return http_post(host.port(), "/admin/reload", "", {bearer(kAdminToken)}, 30s);
 }
 
 struct Client {
@@ -106,7 +95,7 @@ TEST_CASE("A SIGHUP under traffic disables one plugin and upgrades another; no s
   for (int i = 0; i < kUsers; ++i)
     users.push_back(connect_user(host, "user" + std::to_string(i) + "@example.com"));
 
-  overwrite(host.manifest_path(), reload_manifest(false, "test_versioned_v2").dump());
+  write_file(host.manifest_path(), reload_manifest(false, "test_versioned_v2").dump());
   std::vector<std::vector<std::string>> versions(kUsers);
   std::vector<std::vector<bool>> timers_answered(kUsers);
   constexpr int kReloadRound = 3;
@@ -189,9 +178,9 @@ TEST_CASE("A disabled plugin's timers are cancelled and its user state freed bef
   }
 
   // Only test_versioned's handler changes: test_timers is carried over with its timers.
-  overwrite(host.manifest_path(),
+  write_file(host.manifest_path(),
             reload_manifest(true, "test_versioned_v1", {"app:vr_echo"}).dump());
-  auto res = reload(host);
+  auto res = host.reload();
   REQUIRE(res.status == 200);
   CHECK(res.json()["changes"] ==
         json::parse(R"([{"plugin":"test_versioned","change":"handlers",
@@ -204,8 +193,8 @@ TEST_CASE("A disabled plugin's timers are cancelled and its user state freed bef
   CHECK(occurrences(host.output(), "test_timers: timer released unfired") == 0);
   CHECK(occurrences(host.output(), "test_timers: user state freed") == 0);
 
-  overwrite(host.manifest_path(), reload_manifest(false, "test_versioned_v1").dump());
-  res = reload(host);
+  write_file(host.manifest_path(), reload_manifest(false, "test_versioned_v1").dump());
+  res = host.reload();
   REQUIRE(res.status == 200);
   const auto changes = res.json()["changes"];
   CHECK(std::count(changes.begin(), changes.end(),
@@ -244,7 +233,7 @@ TEST_CASE("A reload that does not validate is refused with its reasons and the o
     CHECK(user.phone.is_open());
   };
   auto refused_with = [&](const std::string& reason) {
-    const auto res = reload(host);
+    const auto res = host.reload();
     INFO(res.body);
     CHECK(res.status == 422);
     const auto body = res.json();
@@ -254,21 +243,21 @@ TEST_CASE("A reload that does not validate is refused with its reasons and the o
   };
 
   SECTION("a manifest that is not JSON") {
-    overwrite(host.manifest_path(), "{\"plugins\": [");
+    write_file(host.manifest_path(), "{\"plugins\": [");
     refused_with("manifest");
   }
   SECTION("a library that does not exist") {
     json m = good_manifest;
     m["plugins"][5]["library"] = "/nonexistent/libtest_versioned_v3.so";
-    overwrite(host.manifest_path(), m.dump());
+    write_file(host.manifest_path(), m.dump());
     refused_with("libtest_versioned_v3.so");
   }
   SECTION("a file that is not a plugin, and one that claims a taken handler") {
     json m = good_manifest;
     m["plugins"][5]["library"] = test_plugin_library("test_not_plugin").string();
     m["plugins"].push_back(test_plugin_entry("test_dup"));
-    overwrite(host.manifest_path(), m.dump());
-    const auto res = reload(host);
+    write_file(host.manifest_path(), m.dump());
+    const auto res = host.reload();
     REQUIRE(res.status == 422);
     const auto errors = res.json()["errors"];
     CHECK(errors.size() == 2);  // every reason, not just the first
@@ -279,19 +268,19 @@ TEST_CASE("A reload that does not validate is refused with its reasons and the o
   SECTION("a config key that only a restart applies") {
     json c = json::parse(original_config);
     c["server"]["threads"] = 3;
-    overwrite(host.config_path(), c.dump());
+    write_file(host.config_path(), c.dump());
     refused_with("server.threads changed: it takes effect only on a restart");
   }
   SECTION("a config value out of range") {
     json c = json::parse(original_config);
     c["session"]["gracePeriodMs"] = "soon";
-    overwrite(host.config_path(), c.dump());
+    write_file(host.config_path(), c.dump());
     refused_with("session.gracePeriodMs");
   }
   SECTION("glasshubctl reload prints the reasons and fails, then applies the fixed manifest") {
     json m = good_manifest;
     m["plugins"][5]["library"] = "/nonexistent/libtest_versioned_v3.so";
-    overwrite(host.manifest_path(), m.dump());
+    write_file(host.manifest_path(), m.dump());
     const std::vector<std::string> args{"reload", "--url", host.url(), "--token", kAdminToken};
     const auto refused = run_glasshubctl(args);
     CHECK(refused.exit_code == 3);
@@ -299,10 +288,10 @@ TEST_CASE("A reload that does not validate is refused with its reasons and the o
     CHECK_THAT(refused.err, Contains("libtest_versioned_v3.so"));
     still_serving();
 
-    overwrite(host.manifest_path(), reload_manifest(true, "test_versioned_v2").dump());
+    write_file(host.manifest_path(), reload_manifest(true, "test_versioned_v2").dump());
     json c = json::parse(original_config);
     c["app"]["subscriptionGraceMs"] = 1000;
-    overwrite(host.config_path(), c.dump());
+    write_file(host.config_path(), c.dump());
     const auto applied = run_glasshubctl(args);
     INFO(applied.err);
     CHECK(applied.exit_code == 0);
@@ -319,4 +308,39 @@ TEST_CASE("A reload that does not validate is refused with its reasons and the o
     CHECK(http_post(host.port(), "/admin/reload", "").status == 401);
     CHECK(host.get("/admin/reload", {bearer(kAdminToken)}).status == 405);
   }
+}
+
+TEST_CASE("A level set through /admin/log-levels outlives reloads, an upgrade of its plugin too, "
+          "until the file changes that same level", "[reload][logging]") {
+  TestHost host(reload_setup());
+  const Headers admin = {bearer(kAdminToken)};
+  auto levels = [&] { return http_get(host.port(), "/admin/log-levels", admin).json(); };
+  auto put = [&](const json& body) {
+    const auto res = http_send(host.port(), "PUT", "/admin/log-levels", body.dump(), admin);
+    INFO(res.body);
+    REQUIRE(res.status == 200);
+  };
+  put({{"level", "debug"}, {"plugins", {{"test_versioned", "trace"}, {"device", "warn"}}}});
+
+  // test_versioned is replaced by a new build, device kept; the file says nothing of levels.
+  write_file(host.manifest_path(), reload_manifest(true, "test_versioned_v2").dump());
+  REQUIRE(host.reload().status == 200);
+  CHECK((*find_plugin(host.admin_handlers(), "test_versioned"))["version"] == "2.0.0");
+  CHECK(levels() == json{{"level", "debug"},
+                         {"plugins", {{"device", "warn"}, {"test_versioned", "trace"}}}});
+
+  // The file changes the global level and test_versioned's: the file wins for those two.
+  host.reconfigure({{"logging", {{"level", "warn"}, {"plugins", {{"test_versioned", "error"}}}}}});
+  CHECK(levels() == json{{"level", "warn"},
+                         {"plugins", {{"device", "warn"}, {"test_versioned", "error"}}}});
+
+  // Set at runtime again; a reload that leaves the file's levels as they were keeps it.
+  put({{"level", "info"}, {"plugins", {{"test_versioned", "debug"}}}});
+  host.reconfigure({{"session", {{"gracePeriodMs", 1000}}}});
+  CHECK(levels() == json{{"level", "info"},
+                         {"plugins", {{"device", "warn"}, {"test_versioned", "debug"}}}});
+
+  // The file drops its entry: test_versioned falls back to the global level.
+  host.reconfigure({{"logging", {{"plugins", {{"test_versioned", nullptr}}}}}});
+  CHECK(levels() == json{{"level", "info"}, {"plugins", {{"device", "warn"}}}});
 }

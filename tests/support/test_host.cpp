@@ -115,6 +115,12 @@ std::string read_file(const fs::path& file) {
   return ss.str();
 }
 
+void write_file(const fs::path& file, const std::string& text) {
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out << text;
+  if (!out.flush()) throw std::runtime_error("cannot write " + file.string());
+}
+
 // --- processes --------------------------------------------------------------------------------
 
 namespace {
@@ -392,6 +398,21 @@ std::string TestHost::await_metric(const std::string& series, const std::string&
     now = metric(series);
   }
   return now;
+}
+
+HttpResponse TestHost::reload() const {
+  return http_post(port_, "/admin/reload", "", {bearer(kAdminToken)}, 30s);
+}
+
+nlohmann::json TestHost::reconfigure(const nlohmann::json& patch) const {
+  nlohmann::json config = nlohmann::json::parse(read_file(config_path()));
+  config.merge_patch(patch);
+  write_file(config_path(), config.dump(2));
+  const auto res = reload();
+  if (res.status != 200)
+    throw std::runtime_error("POST /admin/reload answered " + std::to_string(res.status) + ": " +
+                             res.body);
+  return res.json();
 }
 
 nlohmann::json TestHost::health() const {

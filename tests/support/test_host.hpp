@@ -75,6 +75,8 @@ class TempDir {
 };
 
 std::string read_file(const fs::path& file);
+// Replace the content of `file` (e.g. a running host's config or manifest, before a reload).
+void write_file(const fs::path& file, const std::string& text);
 
 struct ProcessResult {
   int exit_code = -1;  // exit status, or 128 + signal
@@ -177,6 +179,10 @@ class TestHost {
   nlohmann::json admin_handlers() const;
   // GET /health; throws unless 200.
   nlohmann::json health() const;
+  // POST /admin/reload with the admin token: what SIGHUP does, with the outcome as the answer.
+  HttpResponse reload() const;
+  // config_path() merge-patched with `patch`, then reload(); throws unless the reload applied.
+  nlohmann::json reconfigure(const nlohmann::json& patch) const;
   // The value of one series of GET /metrics, e.g. `glasshub_user_sessions` or
   // `glasshub_connections_rejected_total{reason="auth"}`; "(absent)" when it is not there.
   std::string metric(const std::string& series) const;

@@ -327,6 +327,12 @@ std::string client_frame(std::string_view payload, Opcode opcode, bool fin) {
   return out;
 }
 
+void send_burst(WsClient& client, std::string_view text, int n) {
+  std::string bytes;
+  for (int i = 0; i < n; ++i) bytes += client_frame(text);
+  client.send_raw(bytes);
+}
+
 WsClient connect_phone(uint16_t port, const std::string& token) {
   WsClient client;
   auto result = client.connect(port, "/glasses-ws", {bearer(token)});

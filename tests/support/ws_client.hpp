@@ -123,6 +123,9 @@ class WsClient {
   std::unique_ptr<Impl> impl_;
 };
 
+// `n` frames of `text` in one TCP write, so they reach the host as one burst.
+void send_burst(WsClient& client, std::string_view text, int n);
+
 // Open /glasses-ws as the phone with `token` in the Authorization header and consume the
 // `connection_ack`. Throws std::runtime_error (with the refusal) when not upgraded.
 WsClient connect_phone(uint16_t port, const std::string& token);
