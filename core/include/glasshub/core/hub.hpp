@@ -55,6 +55,8 @@ class Hub {
   Hub(const Hub&) = delete;
   Hub& operator=(const Hub&) = delete;
 
+  // The configuration as started: what a reload cannot change (docs/configuration.md, "Live
+  // reload"). Reloadable timers and limits are read from core::live_settings.
   const Config& config() const noexcept;
 
   // --- phone socket --------------------------------------------------------------------------
