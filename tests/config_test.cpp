@@ -4,6 +4,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <set>
+#include <sstream>
+#include <string>
+
 using namespace glasshub::test;
 using Catch::Matchers::Contains;
 using nlohmann::json;
@@ -118,7 +122,8 @@ TEST_CASE("A bad variable stops start-up with status 2 and names the variable", 
       {"APP_GRACE_PERIOD_MS", "-5"},
       {"APP_SUBSCRIPTION_GRACE_MS", "x"},
       {"AUGMENTOS_AUTH_JWT_SECRET", ""},
-      {"LOG_LEVEL", "loud"}};
+      {"LOG_LEVEL", "loud"},
+      {"PUBLIC_WS_URL", "https://example.com/app-ws"}};
   for (const auto& [name, value] : bad) {
     const auto run = print_config(json::object(), {{name, value}});
     INFO(name << "=\"" << value << "\" -> exit " << run.exit_code << ", stderr: " << run.err);
@@ -132,6 +137,8 @@ TEST_CASE("A bad key of the file stops start-up with status 2 and names its path
       {{{"server", {{"port", "eighty"}}}}, "server.port: must be a non-negative integer"},
       {{{"server", {{"prot", 80}}}}, "server.prot: unknown key"},
       {{{"server", {{"corsOrigins", "*"}}}}, "server.corsOrigins: must be an array"},
+      {{{"server", {{"publicWsUrl", "example.com/app-ws"}}}},
+       "server.publicWsUrl: must be a ws:// or wss:// URL"},
       {{{"server", {{"httpBodyLimitBytes", 10}}}}, "server.httpBodyLimitBytes: must be between"},
       {{{"server", {{"metricsPort", 5000}, {"port", 5000}}}}, "server.metricsPort: must differ"},
       {{{"server", {{"outboundHttpTimeoutMs", 0}}}},
@@ -227,4 +234,28 @@ TEST_CASE("--print-config shows the outbound HTTP defaults a plugin's call gets 
       {{"server", {{"outboundHttpTimeoutMs", 2500}, {"outboundHttpMaxBodyBytes", 65536}}}}, {});
   CHECK(set["server"]["outboundHttpTimeoutMs"] == 2500);
   CHECK(set["server"]["outboundHttpMaxBodyBytes"] == 65536);
+}
+
+TEST_CASE("docs/configuration.md lists every key --print-config has, and no other", "[config]") {
+  // Leaf keys of the effective configuration (arrays and the logging.plugins map are leaves).
+  std::set<std::string> printed;
+  const json c = effective(json::object(), {});
+  for (const auto& [section, value] : c.items()) {
+    if (!value.is_object() || section == "apps") {
+      printed.insert(section);
+      continue;
+    }
+    for (const auto& [key, leaf] : value.items()) printed.insert(section + "." + key);
+  }
+  // Rows of the key table: "| `key` | default | variable | meaning |".
+  std::set<std::string> documented;
+  std::istringstream doc(read_file(source_dir() / "docs" / "configuration.md"));
+  bool in_table = false;
+  for (std::string line; std::getline(doc, line);) {
+    if (line.rfind("| key | default | variable | meaning |", 0) == 0) in_table = true;
+    else if (in_table && line.rfind("|", 0) != 0) break;
+    else if (in_table && line.rfind("| `", 0) == 0)
+      documented.insert(line.substr(3, line.find('`', 3) - 3));
+  }
+  CHECK(documented == printed);
 }

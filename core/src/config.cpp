@@ -90,6 +90,12 @@ const json& section(Problems& pr, const json& doc, const char* name,
   return *it;
 }
 
+// The URL apps are told to connect to: a WebSocket URL, or every app would fail its connect.
+void check_ws_url(Problems& pr, const std::string& key, const std::string& url) {
+  if (url.rfind("ws://", 0) != 0 && url.rfind("wss://", 0) != 0)
+    pr.add(key, "must be a ws:// or wss:// URL (got \"" + url + "\")");
+}
+
 bool is_hex_sha256(const std::string& s) {
   if (s.size() != 64) return false;
   for (char c : s)
@@ -184,6 +190,7 @@ void parse_document(Problems& pr, const json& doc, Config& c) {
     }
   }
   read_string(pr, server, "server", "publicWsUrl", c.server.public_ws_url);
+  check_ws_url(pr, "server.publicWsUrl", c.server.public_ws_url);
   read_string(pr, server, "server", "adminToken", c.server.admin_token);
   read_uint(pr, server, "server", "threads", c.server.threads, 0, 1024);
   read_uint(pr, server, "server", "drainTimeoutMs", c.server.drain_timeout_ms, 0, 600000);
@@ -308,7 +315,10 @@ void apply_environment(Problems& pr, const Environment& env, Config& c) {
       if (!o.empty()) c.server.cors_origins.push_back(o);
     }
   }
-  if (auto* v = get("PUBLIC_WS_URL")) c.server.public_ws_url = *v;
+  if (auto* v = get("PUBLIC_WS_URL")) {
+    check_ws_url(pr, "PUBLIC_WS_URL", *v);
+    c.server.public_ws_url = *v;
+  }
   if (auto* v = get("ADMIN_TOKEN")) c.server.admin_token = *v;
   u32("GLASSES_HEARTBEAT_MS", c.websocket.glasses_heartbeat_interval_ms, 100);
   u32("PONG_TIMEOUT_MS", c.websocket.pong_timeout_ms, 100);
