@@ -12,7 +12,7 @@
 
 namespace glasshub::core {
 
-// One configuration value, read lock-free with `value()`.
+// One configuration value, read lock-free by calling it.
 template <class T>
 class LiveValue {
  public:
