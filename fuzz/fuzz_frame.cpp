@@ -48,6 +48,12 @@
 #include <variant>
 #include <vector>
 
+// settle() takes "poll() ran nothing" for "nothing is due": true only where the reactor checks the
+// timer queue on every run (CMakeLists.txt, GLASSHUB_FUZZ).
+#if defined(BOOST_ASIO_HAS_EPOLL) || defined(BOOST_ASIO_HAS_TIMERFD) || defined(BOOST_ASIO_HAS_IO_URING)
+#error "fuzz_frame needs Asio's select reactor: build with BOOST_ASIO_DISABLE_EPOLL"
+#endif
+
 namespace {
 
 namespace core = glasshub::core;
