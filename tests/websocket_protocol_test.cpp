@@ -117,3 +117,42 @@ TEST_CASE("An upgrade with an unsupported version is refused with 426", "[websoc
   CHECK_FALSE(result.upgraded);
   CHECK(result.status == 426);
 }
+
+TEST_CASE("A peer that closes with 1002, 1007 or 1009 itself is no refusal; our own close is",
+          "[websocket][metrics]") {
+  Setup s;
+  const auto rejected = [&](const std::string& reason) {
+    return s.host.metric("glasshub_connections_rejected_total{reason=\"" + reason + "\"}");
+  };
+  // The peer's close code, big-endian, as the first two bytes of its close frame.
+  const auto close_with = [](uint16_t code) {
+    return client_frame(std::string{static_cast<char>(code >> 8), static_cast<char>(code & 0xFF)},
+                        Opcode::close);
+  };
+  for (const uint16_t code : {1002, 1007, 1009}) {
+    INFO("close code " << code);
+    auto phone = connect_phone(s.host.port(), s.host.token_for("bob@example.com"));
+    phone.send_raw(close_with(code));
+    CHECK(phone.expect_closed().code == code);  // echoed: the peer's own close
+    auto app = ready_app(s.host, s.sid);
+    app.send_raw(close_with(code));
+    CHECK(app.expect_closed().code == code);
+  }
+  // Both endpoints count a socket's end before its close frame goes out; one /health read then
+  // shows every close handled.
+  CHECK(s.host.health()["connections"]["glassesConnections"] == 1);
+  for (const char* reason : {"glasses_protocol_violation", "glasses_invalid_utf8",
+                             "glasses_message_too_big", "app_protocol_violation",
+                             "app_invalid_utf8", "app_message_too_big"}) {
+    INFO(reason);
+    CHECK(rejected(reason) == "(absent)");
+  }
+
+  // A violation the host closes 1002 for is still counted, once per endpoint.
+  s.phone.send_raw(unmasked_text(R"({"type":"x"})"));
+  CHECK(s.phone.expect_closed().code == 1002);
+  s.app.send_raw(unmasked_text(R"({"type":"x"})"));
+  CHECK(s.app.expect_closed().code == 1002);
+  CHECK(rejected("glasses_protocol_violation") == "1");
+  CHECK(rejected("app_protocol_violation") == "1");
+}

@@ -103,7 +103,7 @@ void app_endpoint::on_rate_limited(const core::ConnectionPtr& conn,
 
 void app_endpoint::on_closed(const core::ConnectionPtr& conn, uint16_t close_code) {
   init_timer_.cancel();
-  if (auto why = ws_connection::refused_reason(close_code); !why.empty())
+  if (auto why = static_cast<const ws_connection&>(*conn).refused_reason(); !why.empty())
     hub_.count_rejected_connection("app_" + std::string(why));
   if (session_) hub_.app_closed(session_, package_, conn, close_code);
 }

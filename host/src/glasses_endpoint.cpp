@@ -88,7 +88,7 @@ void glasses_endpoint::on_rate_limited(const core::ConnectionPtr& conn,
 
 void glasses_endpoint::on_closed(const core::ConnectionPtr& conn, uint16_t close_code) {
   closed_ = true;
-  if (auto why = ws_connection::refused_reason(close_code); !why.empty())
+  if (auto why = static_cast<const ws_connection&>(*conn).refused_reason(); !why.empty())
     hub_.count_rejected_connection("glasses_" + std::string(why));
   heartbeat_.cancel();
   if (session_) hub_.glasses_closed(session_, conn, close_code);

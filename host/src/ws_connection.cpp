@@ -88,8 +88,8 @@ void ws_connection::delist() {
 
 std::size_t ws_connection::open_count() noexcept { return open_sockets.load(); }
 
-std::string_view ws_connection::refused_reason(uint16_t close_code) noexcept {
-  switch (close_code) {
+std::string_view ws_connection::refused_reason() const noexcept {
+  switch (failed_code_) {
     case ws::close_code::protocol_error: return "protocol_violation";
     case ws::close_code::bad_payload: return "invalid_utf8";
     case ws::close_code::too_big: return "message_too_big";
@@ -346,6 +346,7 @@ void ws_connection::fail(uint16_t code, std::string_view reason) {
     core::log_line(spdlog::level::debug, "websocket_protocol_error",
                    "websocket " + std::to_string(id_) + ": " + std::string(reason) + " (" +
                        std::to_string(code) + ")");
+  failed_code_ = code;
   end_with_close(code, reason, code);
 }
 

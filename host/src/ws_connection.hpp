@@ -58,9 +58,10 @@ class ws_connection final : public core::Connection,
   static uint64_t dropped_frames_total() noexcept;
   // Closes every open socket (shutdown), including those no endpoint has handed to the hub.
   static void close_all(uint16_t code, const std::string& reason);
-  // The glasshub_connections_rejected_total reason of a close the host made because of what the
-  // peer sent (`protocol_violation`, `invalid_utf8`, `message_too_big`); empty for other codes.
-  static std::string_view refused_reason(uint16_t close_code) noexcept;
+  // The glasshub_connections_rejected_total reason when the host closed this socket because of
+  // what the peer sent (`protocol_violation`, `invalid_utf8`, `message_too_big`); empty
+  // otherwise, also when the peer itself sent one of those codes (strand only).
+  std::string_view refused_reason() const noexcept;
 
  ~ws_connection() override;
 
@@ -124,6 +125,7 @@ class ws_connection final : public core::Connection,
   bool received_ = false;   // a byte arrived since the last keepalive tick
   bool ping_sent_ = false;  // a keepalive ping is unanswered
   bool close_deadline_ = false;  // timer_ is the close handshake's deadline
+  uint16_t failed_code_ = 0;  // our close code for a violation by the peer (fail())
   message_rate rate_;
 
   // The send side, shared with send() on any thread: fill_ collects frames; the strand writes
