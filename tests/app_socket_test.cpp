@@ -201,6 +201,14 @@ TEST_CASE("An app socket that does not init within app.sessionTimeoutMs is close
   // The initialized socket is not affected by the timer.
   CHECK(ready.collect_for(300ms).empty());
   CHECK(ready.is_open());
+  // /health counts the phone and the initialized app only: the idle socket never joined a
+  // session, and its refusals are no handler errors.
+  const auto health = host.health();
+  CHECK(health["connections"]["glassesConnections"] == 1);
+  CHECK(health["connections"]["appConnections"] == 1);
+  CHECK(health["connections"]["totalSessions"] == 1);
+  CHECK(health["messages"]["errors"] == 0);
+  CHECK(health["status"] == "healthy");
 }
 
 TEST_CASE("The host keeps apps alive with protocol pings, never JSON pings", "[app][keepalive]") {

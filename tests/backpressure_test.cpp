@@ -129,4 +129,15 @@ TEST_CASE("An app that stops reading is closed with 1013; the others get every e
   const auto last = reader.read_frame(2s);
   REQUIRE(last.has_value());
   CHECK(is_relayed(last->data, sent));
+
+  // /health tells the truth: the stalled app's socket is gone, the session and the reader are
+  // not, and a closed slow consumer is no handler error.
+  const auto connections = await_connections(host, 1, 1);
+  INFO(connections.dump());
+  CHECK(connections["glassesConnections"] == 1);
+  CHECK(connections["appConnections"] == 1);
+  CHECK(connections["totalSessions"] == 1);
+  const auto res = host.get("/health");
+  CHECK(res.status == 200);
+  CHECK(res.json()["messages"]["errors"] == 0);
 }

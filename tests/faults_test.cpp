@@ -38,16 +38,6 @@ void expect_counts(const TestHost& host, int phones, int apps, int sessions) {
   CHECK(connections["totalSessions"] == sessions);
 }
 
-// The host has seen a socket go (its close handled on the session): poll /health for a while.
-void await_counts(const TestHost& host, int phones, int apps) {
-  const auto deadline = Clock::now() + 3s;
-  while (Clock::now() < deadline) {
-    const auto c = host.health()["connections"];
-    if (c["glassesConnections"] == phones && c["appConnections"] == apps) return;
-    std::this_thread::sleep_for(20ms);
-  }
-}
-
 // The first half of one masked frame of `text`: a message cut by the network.
 std::string half_frame(const std::string& text) {
   const std::string frame = client_frame(text);
@@ -72,7 +62,7 @@ TEST_CASE("A phone reset in the middle of a message: the half is never relayed, 
 
   phone.send_raw(half_frame(json{{"type", "my_event"}, {"cut", std::string(2000, 'x')}}.dump()));
   phone.reset();
-  await_counts(host, 1, 1);
+  await_connections(host, 1, 1);
   expect_counts(host, 1, 1, 2);
   CHECK(host.metric("glasshub_disconnects_total{endpoint=\"glasses\",code=\"1006\"}") == "1");
   const auto heard = sync_app(app);
@@ -95,7 +85,7 @@ TEST_CASE("An app reset in the middle of a message keeps its subscriptions for i
 
   app.send_raw(half_frame(subscription_update(sid, {})));  // would have unsubscribed
   app.reset();
-  await_counts(host, 1, 0);
+  await_connections(host, 1, 0);
   expect_counts(host, 1, 0, 1);
   CHECK(host.metric("glasshub_disconnects_total{endpoint=\"app\",code=\"1006\"}") == "1");
 
@@ -130,7 +120,7 @@ TEST_CASE("A reconnect storm: 100 users drop phone and app at once and come back
       { WsClient gone = std::move(users[i].app); }
     }
   }
-  await_counts(host, 0, 0);
+  await_connections(host, 0, 0);
   expect_counts(host, 0, 0, kUsers);
 
   // And back, from several threads at once: each thread its own users.
@@ -174,7 +164,7 @@ TEST_CASE("A late app frame and close after its session was disposed bring nothi
   const auto closed = app.expect_closed(3s);
   CHECK(closed.code == 1000);
   CHECK(closed.reason == "User session ended");
-  await_counts(host, 0, 0);
+  await_connections(host, 0, 0);
   expect_counts(host, 0, 0, 0);  // and /health answers 200: the late frames were no errors
   CHECK(host.metric("glasshub_user_sessions") == "0");
   CHECK(host.health()["messages"]["errors"] == 0);

@@ -54,7 +54,7 @@ TEST_CASE("glasshubctl handlers shows the running host's routing table", "[glass
   setup.manifest = manifest_of({keepalive_entry(), test_plugin_entry("test_faulty")});
   TestHost host(setup);
   const auto expected = routes_of(host.admin_handlers());
-  REQUIRE(expected.size() >= 7);  // keepalive's 4 + test_faulty's 3
+  REQUIRE(expected.size() >= 10);  // keepalive's 4 + test_faulty's 6
 
   SECTION("--json prints the /admin/handlers document") {
     const auto run =

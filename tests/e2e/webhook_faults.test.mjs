@@ -3,10 +3,14 @@
 // 500, one that connects only after 2 s — while their phones keep talking. The broken app fails
 // for everyone after its two attempts and is never tried again, the other two run for everyone
 // (a validated init is success whatever the webhook answered, protocol.md §14 quirk 8), no phone
-// waits on a webhook, and /health counts exactly.
+// waits on a webhook, and /health counts exactly. Then the same for an app server that refuses the
+// connection and one that never answers (every attempt times out).
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import net from 'node:net';
 import { scenario } from './lib/scenario.mjs';
-import { sleep } from './lib/util.mjs';
+import { manifestWith, hostWithManifest } from './lib/manifest.mjs';
+import { repeatUntil, sleep } from './lib/util.mjs';
 import { startApp } from './lib/events.mjs';
 
 const USERS = 12;
@@ -65,3 +69,81 @@ scenario('webhooks under load: answered 500, 500 after connecting, and slowly; p
     [health.json.connections.glassesConnections, health.json.connections.appConnections, health.json.connections.totalSessions],
     [USERS, 2 * USERS, USERS], `/health: ${health.text}`);
 });
+
+// An app server that refuses the connection, and one that takes the request and never answers
+// (each attempt times out after webhookTimeoutMs), for a dozen users at once.
+scenario('webhooks under load: refused and timed out; phones never wait, no app runs, /health exact', async (s) => {
+  const refusedPort = await closedPort();
+  const silentRequests = [];
+  const silent = http.createServer((req) => { silentRequests.push(req.url); });   // never answers
+  await new Promise((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  try {
+    await refusedAndSilent(s, failingApps(refusedPort, silent.address().port), silentRequests);
+  } finally {
+    silent.closeAllConnections();
+    silent.close();
+  }
+}, { timeout: 60000 });
+
+// The scenario above, with its servers in place.
+async function refusedAndSilent(s, apps, silentRequests) {
+  const TIMEOUT_MS = 1000;
+  const manifest = manifestWith({ app_lifecycle: (e) => { e.config = { ...e.config, webhookTimeoutMs: TIMEOUT_MS }; } });
+  let host;
+  try {
+    host = await hostWithManifest(s, { apps }, manifest.file);
+  } finally {
+    manifest.remove();
+  }
+  const users = Array.from({ length: USERS }, (_, i) => `whf${i}@example.com`);
+  const phones = [];
+  for (const user of users) phones.push(await s.phone(host, user));
+
+  for (const phone of phones) for (const app of apps) phone.send(startApp(app.packageName));
+  const started = Date.now();
+  await Promise.all(phones.map((phone) => {
+    const since = phone.mark();
+    phone.send({ type: 'ping' });
+    return phone.waitFor((m) => m.type === 'pong', { since, timeoutMs: 1500, what: 'pong while webhooks are pending' });
+  }));
+  const answeredIn = Date.now() - started;
+  assert.ok(answeredIn < TIMEOUT_MS, `phones waited ${answeredIn} ms for their pongs: held up by webhooks?`);
+
+  // Two attempts each (1 s apart, the silent one's after its timeout), then no third.
+  await repeatUntil(() => {}, () => silentRequests.length >= 2 * USERS,
+    { what: 'two session_requests per user to the silent server', timeoutMs: 15000 });
+  await sleep(QUIET_MS + TIMEOUT_MS);
+  assert.equal(silentRequests.length, 2 * USERS, 'the silent app was tried again after its two attempts');
+  for (const user of users) {
+    for (const app of apps) {
+      assert.equal(await running(host, user, app.packageName), false, `${user}: ${app.packageName} listed running`);
+    }
+  }
+  const health = await host.get('/health');
+  assert.equal(health.status, 200, `GET /health: ${health.status} ${health.text}`);
+  assert.deepEqual(
+    [health.json.connections.glassesConnections, health.json.connections.appConnections, health.json.connections.totalSessions,
+      health.json.messages.errors],
+    [USERS, 0, USERS, 0], `/health: ${health.text}`);
+  for (const phone of phones) {   // and every phone is still served
+    const since = phone.mark();
+    phone.send({ type: 'ping' });
+    await phone.waitFor((m) => m.type === 'pong', { since, timeoutMs: 2000, what: 'pong after the failed starts' });
+  }
+}
+
+// The registry entries of the refusing app and the silent one.
+function failingApps(refusedPort, silentPort) {
+  const entry = (packageName, port) => ({ packageName, name: packageName, publicUrl: `http://127.0.0.1:${port}`,
+    apiKey: `key-${packageName}`, permissions: ['MICROPHONE'], appType: 'background' });
+  return [entry('com.e2e.wh.refused', refusedPort), entry('com.e2e.wh.silent', silentPort)];
+}
+
+// A port nothing listens on: bound, then closed again.
+async function closedPort() {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

@@ -1,6 +1,7 @@
 // test_faulty: handlers that fail on purpose, and an echo to prove the connection survives.
 //   glasses fault_throw -> throws (the SDK turns it into GH_ERR_INTERNAL)
 //   glasses fault_error -> returns GH_ERR_INTERNAL
+//   app fault_throw, app fault_error -> the same on the app socket
 //   glasses slow        -> takes 50 ms, then succeeds (for latency figures)
 //   glasses echo        -> sends the received frame back, byte for byte, and logs it through the
 //                          SDK at debug ("echo debug") and info ("echo info")
@@ -15,15 +16,16 @@ namespace {
 class Faulty : public glasshub::Plugin {
  public:
   glasshub::Status load(glasshub::Registrar& r) override {
-    glasshub::Status st = r.on(GH_ENDPOINT_GLASSES, "fault_throw",
-                               [](const glasshub::Message&) -> glasshub::Status {
-                                 throw std::runtime_error("fault_throw: failing on purpose");
-                               });
-    if (st != GH_OK) return st;
-    st = r.on(GH_ENDPOINT_GLASSES, "fault_error",
-              [](const glasshub::Message&) { return GH_ERR_INTERNAL; });
-    if (st != GH_OK) return st;
-    st = r.on(GH_ENDPOINT_GLASSES, "slow", [](const glasshub::Message&) {
+    for (const gh_endpoint ep : {GH_ENDPOINT_GLASSES, GH_ENDPOINT_APP}) {
+      glasshub::Status st = r.on(ep, "fault_throw",
+                                 [](const glasshub::Message&) -> glasshub::Status {
+                                   throw std::runtime_error("fault_throw: failing on purpose");
+                                 });
+      if (st != GH_OK) return st;
+      st = r.on(ep, "fault_error", [](const glasshub::Message&) { return GH_ERR_INTERNAL; });
+      if (st != GH_OK) return st;
+    }
+    const glasshub::Status st = r.on(GH_ENDPOINT_GLASSES, "slow", [](const glasshub::Message&) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       return GH_OK;
     });
