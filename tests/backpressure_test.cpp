@@ -3,6 +3,7 @@
 // its queue is full it is closed with 1013 (try again later), while an app that reads gets every
 // event, in order.
 #include "support/apps.hpp"
+#include "support/health.hpp"
 #include "support/test_host.hpp"
 
 #include <catch2/catch.hpp>

@@ -3,6 +3,7 @@
 // app frame after its session was disposed, SIGTERM in the middle of traffic. In each, nothing
 // the protocol promises is lost, no disposed session comes back, and /health counts exactly.
 #include "support/apps.hpp"
+#include "support/health.hpp"
 #include "support/test_host.hpp"
 
 #include <catch2/catch.hpp>

@@ -151,8 +151,9 @@ TEST_CASE("A peer that closes with 1002, 1007 or 1009 itself is no refusal; our 
   // A violation the host closes 1002 for is still counted, once per endpoint.
   s.phone.send_raw(unmasked_text(R"({"type":"x"})"));
   CHECK(s.phone.expect_closed().code == 1002);
-  s.app.send_raw(unmasked_text(R"({"type":"x"})"));
-  CHECK(s.app.expect_closed().code == 1002);
+  auto app = ready_app(s.host, s.sid);  // s.app was replaced by the reconnects above
+  app.send_raw(unmasked_text(R"({"type":"x"})"));
+  CHECK(app.expect_closed().code == 1002);
   CHECK(rejected("glasses_protocol_violation") == "1");
   CHECK(rejected("app_protocol_violation") == "1");
 }

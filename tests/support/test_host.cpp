@@ -389,17 +389,6 @@ std::string TestHost::metric(const std::string& series) const {
   return body.substr(start, body.find('\n', start) - start);
 }
 
-nlohmann::json await_connections(const TestHost& host, int phones, int apps) {
-  const auto deadline = std::chrono::steady_clock::now() + 3s;
-  for (;;) {
-    auto c = host.health()["connections"];
-    if ((c["glassesConnections"] == phones && c["appConnections"] == apps) ||
-        std::chrono::steady_clock::now() >= deadline)
-      return c;
-    std::this_thread::sleep_for(20ms);
-  }
-}
-
 std::string TestHost::await_metric(const std::string& series, const std::string& value,
                                    std::chrono::milliseconds timeout) const {
   const auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -200,10 +200,6 @@ class TestHost {
   uint16_t port_ = 0;
 };
 
-// /health's `connections` once it counts `phones` phone and `apps` app sockets (the host counts a
-// close after the client has seen it), or as it is when 3 s have passed.
-nlohmann::json await_connections(const TestHost& host, int phones, int apps);
-
 // The route of (endpoint, type) in an /admin/handlers document, or nullptr.
 const nlohmann::json* find_route(const nlohmann::json& handlers, std::string_view endpoint,
                                  std::string_view type);
