@@ -204,7 +204,8 @@ def config_seeds():
     full = {
         "server": {"host": "127.0.0.1", "port": 8002, "corsOrigins": ["*"], "threads": 2,
                    "publicWsUrl": "ws://localhost:8002/app-ws", "adminToken": "t",
-                   "drainTimeoutMs": 5000, "httpReplyTimeoutMs": 30000},
+                   "drainTimeoutMs": 5000, "httpReplyTimeoutMs": 30000,
+                   "outboundHttpTimeoutMs": 10000, "outboundHttpMaxBodyBytes": 1048576},
         "websocket": {"glassesHeartbeatIntervalMs": 2000, "pongTimeoutMs": 30000,
                       "pongTimeoutEnabled": False, "appPingIntervalMs": 10000,
                       "maxMessageBytes": 16777216, "maxJsonDepth": 64,
