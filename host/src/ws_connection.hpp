@@ -63,7 +63,7 @@ class ws_connection final : public core::Connection,
   // otherwise, also when the peer itself sent one of those codes (strand only).
   std::string_view refused_reason() const noexcept;
 
- ~ws_connection() override;
+  ~ws_connection() override;
 
  private:
   friend class write_cork;  // flushes what a read handler sent, on the handler's thread
@@ -128,8 +128,8 @@ class ws_connection final : public core::Connection,
   uint16_t failed_code_ = 0;  // our close code for a violation by the peer (fail())
   message_rate rate_;
 
-  // The send side, shared with send() on any thread: fill_ collects frames; the strand writes
-  // wire_ (from wire_sent_ on) and swaps in fill_ once wire_ is done.
+  // The send side, under out_mutex_ on any thread: fill_ collects frames; flush() writes wire_
+  // (from wire_sent_ on) and swaps in fill_ once wire_ is done.
   std::mutex out_mutex_;
   std::string fill_;
   std::string wire_;
