@@ -1,7 +1,5 @@
 #include "ws_connection.hpp"
 
-#include "thread_buffers.hpp"
-#include "write_cork.hpp"
 
 #include <glasshub/core/live_settings.hpp>
 #include <glasshub/core/log.hpp>
@@ -27,11 +25,6 @@ std::mutex registry_mutex;
 ws_connection* registry_head = nullptr;
 std::optional<std::pair<uint16_t, std::string>> shutting_down;  // set by close_all
 
-// Droppable frames refused at a socket's byte cap, summed over every socket, for /metrics.
-std::atomic<uint64_t> dropped_total{0};
-// A frame straddling reads is kept in pending_input::partial; capacity above this is given back
-// once it is done.
-constexpr std::size_t partial_keep = 4096;
 std::string refusal(std::string_view status, std::string_view extra_headers,
                     std::string_view body) {
   std::string out = "HTTP/1.1 ";
@@ -107,8 +100,6 @@ uint64_t ws_connection::queued_bytes_total() {
   return total;
 }
 
-uint64_t ws_connection::dropped_frames_total() noexcept { return dropped_total.load(); }
-
 void ws_connection::close_all(uint16_t code, const std::string& reason) {
   std::vector<std::shared_ptr<ws_connection>> open;
   {
@@ -121,15 +112,10 @@ void ws_connection::close_all(uint16_t code, const std::string& reason) {
 }
 
 // An endpoint that throws loses its socket (1011, as the reference does), never the process.
-template <class Call>
-void ws_connection::guarded(Call&& call) {
-  try {
-    call();
-  } catch (const std::exception& e) {
-    core::log_line(spdlog::level::err, "websocket_error",
-                   "websocket " + std::to_string(id_) + ": " + e.what());
-    close(ws::close_code::internal_error, "Internal server error");
-  }
+void ws_connection::handler_failed(const std::exception& e) {
+  core::log_line(spdlog::level::err, "websocket_error",
+                 "websocket " + std::to_string(id_) + ": " + e.what());
+  close(ws::close_code::internal_error, "Internal server error");
 }
 
 // --- handshake ---------------------------------------------------------------------------------
@@ -198,174 +184,6 @@ void ws_connection::open() {
   arm_keepalive();
 }
 
-// --- reading -----------------------------------------------------------------------------------
-
-void ws_connection::do_read() {
-  socket_.async_wait(tcp::socket::wait_read,
-                     [self = shared_from_this()](const boost::system::error_code& ec) {
-                       self->on_readable(ec);
-                     });
-}
-
-void ws_connection::on_readable(const boost::system::error_code& wait_ec) {
-  if (done_) return;
-  const write_cork cork;  // what this read causes is written when it is handled
-  if (wait_ec) {
-    on_done(ws::close_code::abnormal);
-    return shut();
-  }
-  char* buffer = thread_read_buffer();
-  for (;;) {
-    boost::system::error_code ec;
-    const std::size_t n = socket_.read_some(net::buffer(buffer, read_chunk), ec);
-    if (ec == net::error::would_block || ec == net::error::try_again) break;
-    if (ec) {  // EOF or reset without a close frame
-      on_done(ws::close_code::abnormal);
-      return shut();
-    }
-    received_ = true;
-    if (!consume(buffer, n)) return;
-    if (n < read_chunk) break;  // drained; the next wait reports anything newer
-  }
-  do_read();
-}
-
-// Parses every whole frame in [data, data + size); keeps the rest for the next read. False when
-// the socket is done with reading (a close or a protocol violation).
-bool ws_connection::consume(char* data, std::size_t size) {
-  const bool from_partial = pending_ && !pending_->partial.empty();
-  if (from_partial) {
-    pending_->partial.append(data, size);
-    data = pending_->partial.data();
-    size = pending_->partial.size();
-  }
-  std::size_t offset = 0;
-  std::size_t needed = 0;
-  while (offset < size) {
-    const ws::parse_result r = ws::parse(data + offset, size - offset,
-                                         core::live_settings.websocket.max_message_bytes());
-    if (r.status == ws::parse_status::incomplete) {
-      needed = r.needed;
-      break;
-    }
-    if (r.status == ws::parse_status::error) {
-      fail(r.error_code, r.error_code == ws::close_code::too_big ? "Message too big"
-                                                                  : "Protocol error");
-      return false;
-    }
-    offset += r.consumed;
-    if (!on_frame(r.out)) return false;
-  }
-  if (from_partial) {
-    pending_->partial.erase(0, offset);
-  } else if (offset < size) {
-    input().partial.assign(data + offset, size - offset);
-  }
-  if (!pending_) return true;
-  std::string& partial = pending_->partial;
-  if (partial.empty() && !pending_->in_message) {
-    pending_.reset();  // nothing held: the usual case between reads
-  } else if (partial.empty()) {
-    if (partial.capacity() > partial_keep) std::string().swap(partial);
-  } else if (needed > partial.capacity()) {
-    partial.reserve(needed);  // a big frame grows once, not once per read
-  }
-  return true;
-}
-
-ws_connection::pending_input& ws_connection::input() {
-  if (!pending_) pending_ = std::make_unique<pending_input>();
-  return *pending_;
-}
-
-bool ws_connection::on_frame(const ws::frame& f) {
-  const std::string_view payload(f.payload, f.size);
-  switch (f.op) {
-    case ws::opcode::ping:
-      if (!close_sent_) queue_control(ws::opcode::pong, payload);
-      return true;
-    case ws::opcode::pong:
-      ping_sent_ = false;
-      return true;
-    case ws::opcode::close: {
-      const ws::close_frame c = ws::parse_close(payload);
-      if (c.violation) return fail(c.violation, c.why), false;
-      end_with_close(c.code, {}, c.code);  // the peer's close: echo its code (a no-op after ours)
-      return false;
-    }
-    case ws::opcode::text:
-    case ws::opcode::binary:
-      if (pending_ && pending_->in_message)
-        return fail(ws::close_code::protocol_error, "Protocol error"), false;
-      if (close_sent_) return true;  // after our close only the peer's close matters
-      if (!f.fin) {
-        pending_input& in = input();
-        in.in_message = true;
-        in.binary = f.op == ws::opcode::binary;
-        in.message.assign(payload);
-        return true;
-      }
-      if (f.op == ws::opcode::text && !ws::valid_utf8(payload))
-        return fail(ws::close_code::bad_payload, "Invalid UTF-8"), false;
-      if (within_rate()) deliver(payload, f.op == ws::opcode::binary);
-      return !done_;
-    case ws::opcode::cont: {
-      if (!pending_ || !pending_->in_message)
-        return fail(ws::close_code::protocol_error, "Protocol error"), false;
-      pending_input& in = *pending_;
-      if (in.message.size() + f.size > core::live_settings.websocket.max_message_bytes())
-        return fail(ws::close_code::too_big, "Message too big"), false;
-      in.message.append(payload);
-      if (!f.fin) return true;
-      in.in_message = false;
-      if (!in.binary && !ws::valid_utf8(in.message))
-        return fail(ws::close_code::bad_payload, "Invalid UTF-8"), false;
-      if (!close_sent_ && within_rate()) deliver(in.message, in.binary);
-      in.message = std::string();
-      return !done_;
-    }
-  }
-  return true;
-}
-
-bool ws_connection::within_rate() {
-  const auto verdict = rate_.take(message_rate::clock::now());
-  if (verdict == message_rate::verdict::pass) return true;
-  guarded([&] { handler_->on_rate_limited(shared_from_this(), verdict); });
-  return false;
-}
-
-void ws_connection::deliver(std::string_view message, bool binary) {
-  guarded([&] { handler_->on_frame(shared_from_this(), message, binary); });
-}
-
-// A violation by the peer: our close frame with the code the RFC asks for, then the TCP close.
-// The session hears that code (counted by it, and treated like any drop).
-void ws_connection::fail(uint16_t code, std::string_view reason) {
-  if (core::log_enabled(spdlog::level::debug))
-    core::log_line(spdlog::level::debug, "websocket_protocol_error",
-                   "websocket " + std::to_string(id_) + ": " + std::string(reason) + " (" +
-                       std::to_string(code) + ")");
-  failed_code_ = code;
-  end_with_close(code, reason, code);
-}
-
-// Queues our close frame (unless one is already queued), reports the end to the endpoint with
-// `reported`, and ends the TCP connection once the frame is written (or at the deadline).
-void ws_connection::end_with_close(uint16_t code, std::string_view reason, uint16_t reported) {
-  {
-    std::lock_guard lock(out_mutex_);
-    if (!out_closed_) ws::append_close(fill_, code, reason);
-    out_closed_ = true;
-  }
-  close_sent_ = true;
-  closing_ = true;
-  post_flush();
-  on_done(reported);
-  shut_when_flushed();
-  arm_close_deadline();
-}
-
 void ws_connection::on_done(uint16_t code) {
   if (done_) return;
   done_ = true;
@@ -380,176 +198,6 @@ void ws_connection::on_done(uint16_t code) {
     core::log_line(spdlog::level::debug, "websocket_closed",
                    "websocket " + std::to_string(id_) + ": closed with " + std::to_string(code));
   guarded([&] { handler_->on_closed(shared_from_this(), code); });
-}
-
-// --- sending -----------------------------------------------------------------------------------
-
-bool ws_connection::send(std::string_view frame, gh_frame_kind kind, gh_delivery delivery) {
-  if (closing_.load()) return false;
-  const std::size_t size = frame.size();
-  const uint64_t queue_cap = core::live_settings.websocket.send_queue_max_bytes();
-  bool post = false;
-  bool size_overflow = false;
-  {
-    std::lock_guard lock(out_mutex_);
-    if (out_closed_) return false;
-    if (fill_.size() + (wire_.size() - wire_sent_) + size <= queue_cap) {
-      if (fill_.empty()) take_pooled(fill_);
-      ws::append_header(fill_, kind == GH_FRAME_BINARY ? ws::opcode::binary : ws::opcode::text,
-                        size);
-      fill_.append(frame);
-      post = !flush_posted_ && !waiting_writable_;
-      flush_posted_ |= post;
-    } else if (delivery == GH_DELIVERY_DROPPABLE) {
-      dropped_.fetch_add(1, std::memory_order_relaxed);
-      dropped_total.fetch_add(1, std::memory_order_relaxed);
-      return false;
-    } else {
-      size_overflow = true;
-    }
-  }
-  if (size_overflow) {
-    // Too slow for traffic it must not lose: 1013 tells the client to reconnect.
-    core::log_line(spdlog::level::warn, "send_queue_overflow",
-                   "websocket " + std::to_string(id_) + ": a reliable frame of " +
-                       std::to_string(size) + " bytes does not fit the send queue (" +
-                       std::to_string(queue_cap) + " bytes); closing with 1013");
-    request_close(ws::close_code::try_again_later, "Send queue overflow", true);
-    return false;
-  }
-  if (post && !write_cork::hold(shared_from_this()))
-    net::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
-  return true;
-}
-
-void ws_connection::queue_control(ws::opcode op, std::string_view payload) {
-  {
-    std::lock_guard lock(out_mutex_);
-    if (out_closed_) return;
-    ws::append_frame(fill_, op, payload);
-  }
-  post_flush();
-}
-
-// Flushes at the end of the current batch of handlers, so frames queued by the same burst share
-// one write.
-void ws_connection::post_flush() {
-  {
-    std::lock_guard lock(out_mutex_);
-    if (flush_posted_ || waiting_writable_ || fill_.empty()) return;
-    flush_posted_ = true;
-  }
-  net::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
-}
-
-// Writes straight from the calling thread (the socket is non-blocking): a write the kernel takes
-// whole costs no async operation, and only a full socket buffer makes us wait for POLLOUT. The
-// write happens under the lock, so the queue's size never counts bytes the kernel has already
-// taken, and shut() cannot close the descriptor under it.
-void ws_connection::flush() {
-  std::unique_lock lock(out_mutex_);
-  flush_posted_ = false;
-  for (;;) {
-    if (waiting_writable_ || failed_) return;
-    if (wire_sent_ == wire_.size()) {
-      wire_sent_ = 0;
-      if (fill_.empty()) {
-        give_back(wire_);  // an idle socket keeps no write buffer
-        break;
-      }
-      wire_.clear();
-      wire_.swap(fill_);
-    }
-    boost::system::error_code ec;
-    const std::size_t n =
-        socket_.write_some(net::buffer(wire_.data() + wire_sent_, wire_.size() - wire_sent_), ec);
-    if (ec == net::error::would_block || ec == net::error::try_again) {
-      waiting_writable_ = true;
-      lock.unlock();
-      return wait_writable();
-    }
-    if (ec) {  // a socket that failed a write is dead; the read wait reports the end
-      failed_ = true;
-      out_closed_ = true;
-      fill_.clear();
-      lock.unlock();
-      closing_ = true;
-      net::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->shut(); });
-      return;
-    }
-    wire_sent_ += n;
-  }
-  if (finish_owed_locked()) {
-    lock.unlock();
-    net::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->finish(); });
-  }
-}
-
-bool ws_connection::finish_owed_locked() {
-  const bool idle =
-      !waiting_writable_ && !flush_posted_ && fill_.empty() && wire_sent_ == wire_.size();
-  if (!shut_after_flush_ || finished_ || !idle) return false;
-  finished_ = true;
-  return true;
-}
-
-// The socket's buffer is full: the strand waits for POLLOUT, then flushes again.
-void ws_connection::wait_writable() {
-  net::dispatch(socket_.get_executor(), [self = shared_from_this()] {
-    self->socket_.async_wait(tcp::socket::wait_write, [self](const boost::system::error_code& ec) {
-      {
-        std::lock_guard relock(self->out_mutex_);
-        self->waiting_writable_ = false;
-        if (ec) self->failed_ = true;
-      }
-      if (ec) return self->shut();
-      self->flush();
-    });
-  });
-}
-
-void ws_connection::shut_when_flushed() {
-  bool now;
-  {
-    std::lock_guard lock(out_mutex_);
-    shut_after_flush_ = true;
-    now = finish_owed_locked();
-  }
-  if (now) finish();
-}
-
-// Our last frame is written: FIN, then read and discard until the peer's FIN. Closing with
-// unread bytes would send a RST, and the peer could lose our close frame with it.
-void ws_connection::finish() {
-  boost::system::error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_send, ignored);
-  drain();
-}
-
-void ws_connection::drain() {
-  socket_.async_wait(tcp::socket::wait_read,
-                     [self = shared_from_this()](const boost::system::error_code& wait_ec) {
-                       if (wait_ec) return self->shut();
-                       char* buffer = thread_read_buffer();
-                       for (;;) {
-                         boost::system::error_code ec;
-                         const std::size_t n =
-                             self->socket_.read_some(net::buffer(buffer, read_chunk), ec);
-                         if (ec == net::error::would_block || ec == net::error::try_again) break;
-                         if (ec || n == 0) return self->shut();
-                       }
-                       self->drain();
-                     });
-}
-
-void ws_connection::shut() {
-  timer_.cancel();
-  std::lock_guard lock(out_mutex_);  // a flush on another thread never writes to a closed descriptor
-  failed_ = true;
-  if (!socket_.is_open()) return;
-  boost::system::error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
 }
 
 // --- closing -----------------------------------------------------------------------------------

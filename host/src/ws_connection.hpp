@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -100,8 +101,17 @@ class ws_connection final : public core::Connection,
   void arm_close_deadline();
   static void timer_due(void* self, uint32_t generation);  // coarse_timer::fire_fn
   void on_timer();
+  // Runs an endpoint callback; one that throws loses its socket (handler_failed), never the
+  // process.
   template <class Call>
-  void guarded(Call&& call);
+  void guarded(Call&& call) {
+    try {
+      call();
+    } catch (const std::exception& e) {
+      handler_failed(e);
+    }
+  }
+  void handler_failed(const std::exception& e);
 
   admission::ticket seat_;  // declared first: given back after the socket is closed
   strand_socket socket_;
