@@ -3,6 +3,7 @@
 // the endpoint's error shape), and messages per second per socket (the excess dropped with one
 // RATE_LIMITED error a second, a flood closed 1008). Every refusal is counted; nobody else notices.
 #include "support/apps.hpp"
+#include "support/prometheus.hpp"
 #include "support/test_host.hpp"
 
 #include <catch2/catch.hpp>
@@ -19,10 +20,6 @@ namespace {
 
 const std::string kUser = "alice@example.com";
 const std::string kOther = "bob@example.com";
-
-std::string rejected(const std::string& reason) {
-  return "glasshub_connections_rejected_total{reason=\"" + reason + "\"}";
-}
 
 UpgradeResult try_phone(const TestHost& host, WsClient& client, const std::string& email) {
   return client.connect(host.port(), "/glasses-ws", {bearer(host.token_for(email))});
@@ -78,7 +75,7 @@ TEST_CASE("Sockets beyond limits.maxConnections get 503 before the upgrade; a fr
   WsClient app;
   check_refusal(app.connect(host.port(), "/app-ws"), 503, "tpa_connection_error", "SERVER_FULL");
   sync_phone(alice);  // the admitted are untouched
-  CHECK(host.metric(rejected("connection_limit")) == "2");
+  CHECK(host.metric(rejected_series("connection_limit")) == "2");
 
   pending_app.close();
   auto admitted = phone_once_admitted(host, kOther);
@@ -98,7 +95,7 @@ TEST_CASE("A user's phone sockets beyond limits.maxConnectionsPerUser get 429; o
   auto bob = host.connect_phone(kOther);
   sync_phone(bob);
   sync_phone(second);
-  CHECK(host.metric(rejected("user_connection_limit")) == "1");
+  CHECK(host.metric(rejected_series("user_connection_limit")) == "1");
 
   CHECK(first.expect_closed().code == 1000);  // answered: the user's seat comes back
   auto again = phone_once_admitted(host, kUser);
@@ -116,7 +113,7 @@ TEST_CASE("Upgrades beyond limits.newConnectionsPerSecond get 429 until the buck
   check_refusal(app.connect(host.port(), "/app-ws"), 429, "tpa_connection_error", "RATE_LIMITED");
   WsClient phone;
   check_refusal(try_phone(host, phone, kUser), 429, "connection_error", "RATE_LIMITED");
-  CHECK(host.metric(rejected("connection_rate")) == "2");
+  CHECK(host.metric(rejected_series("connection_rate")) == "2");
 
   std::this_thread::sleep_for(1100ms);  // one token back
   auto later = phone_once_admitted(host, kUser);
@@ -132,7 +129,7 @@ TEST_CASE("A phone over limits.messagesPerSecond: the excess is dropped with one
   send_burst(phone, R"({"type":"ping"})", 12);  // 10 within the burst, 2 over it
   const auto got = phone.collect_for(1s);
   const int pongs = count_of(got, "pong");
-  const int refused = std::stoi(host.metric(rejected("glasses_message_rate")));
+  const int refused = std::stoi(host.metric(rejected_series("glasses_message_rate")));
   CHECK(pongs >= 10);
   CHECK(pongs + refused == 12);  // a token may come back during the burst, never more
   CHECK(count_of(got, "connection_error", "RATE_LIMITED") == 1);
@@ -156,7 +153,7 @@ TEST_CASE("An app over limits.messagesPerSecond: the excess is dropped with one 
   send_burst(app, sync_probe(), 12);
   const auto got = app.collect_for(1s);
   const int answered = count_of(got, "tpa_connection_error", "UNSUPPORTED_MESSAGE_TYPE");
-  const int refused = std::stoi(host.metric(rejected("app_message_rate")));
+  const int refused = std::stoi(host.metric(rejected_series("app_message_rate")));
   CHECK(answered >= 10);
   CHECK(answered + refused == 12);
   CHECK(count_of(got, "tpa_connection_error", "RATE_LIMITED") == 1);

@@ -2,6 +2,7 @@
 // frame that is not UTF-8 (close 1007), on both endpoints; and an app socket that never
 // authenticates is not kept (close 1008 after app.sessionTimeoutMs).
 #include "support/apps.hpp"
+#include "support/prometheus.hpp"
 #include "support/test_host.hpp"
 
 #include <catch2/catch.hpp>
@@ -24,10 +25,6 @@ std::string message_of_size(const std::string& type, std::size_t size) {
   return head + std::string(size - head.size() - tail.size(), 'x') + tail;
 }
 
-std::string rejected(const std::string& reason) {
-  return "glasshub_connections_rejected_total{reason=\"" + reason + "\"}";
-}
-
 // "caf\xC3" and a lone continuation byte: not UTF-8.
 const std::string kBadUtf8 = std::string(R"({"type":"my_event","s":"caf)") + "\xC3\x28\x80" + "\"}";
 
@@ -47,7 +44,7 @@ TEST_CASE("A phone message above maxMessageBytes closes the phone with 1009", "[
 
   s.phone.send_text(message_of_size("ping", kMaxMessage + 1));
   CHECK(s.phone.expect_closed().code == 1009);
-  CHECK(s.host.await_metric(rejected("glasses_message_too_big"), "1") == "1");
+  CHECK(s.host.await_metric(rejected_series("glasses_message_too_big"), "1") == "1");
 }
 
 TEST_CASE("An app message above maxMessageBytes closes the app with 1009", "[limits]") {
@@ -60,7 +57,7 @@ TEST_CASE("An app message above maxMessageBytes closes the app with 1009", "[lim
   SECTION("binary") { app.send_binary(std::string(kMaxMessage + 1, '\0')); }
   CHECK(app.expect_closed().code == 1009);
   CHECK(s.phone.is_open());
-  CHECK(s.host.await_metric(rejected("app_message_too_big"), "1") == "1");
+  CHECK(s.host.await_metric(rejected_series("app_message_too_big"), "1") == "1");
 }
 
 TEST_CASE("An oversized first frame closes an app socket with 1009 before any init", "[limits]") {
@@ -76,7 +73,7 @@ TEST_CASE("A text frame that is not UTF-8 closes the socket with 1007", "[limits
   SECTION("phone") {
     s.phone.send_text(kBadUtf8);
     CHECK(s.phone.expect_closed().code == 1007);
-    CHECK(s.host.await_metric(rejected("glasses_invalid_utf8"), "1") == "1");
+    CHECK(s.host.await_metric(rejected_series("glasses_invalid_utf8"), "1") == "1");
   }
   SECTION("app, after its init") {
     auto app = connect_app(s.host.port(), s.sid);
@@ -88,7 +85,7 @@ TEST_CASE("A text frame that is not UTF-8 closes the socket with 1007", "[limits
     auto app = open_app_socket(s.host.port());
     app.send_text(kBadUtf8);
     CHECK(app.expect_closed().code == 1007);
-    CHECK(s.host.await_metric(rejected("app_invalid_utf8"), "1") == "1");
+    CHECK(s.host.await_metric(rejected_series("app_invalid_utf8"), "1") == "1");
   }
 }
 

@@ -3,6 +3,7 @@
 // upgrades at once and to open sockets at their next message or timer tick, closing none of them
 // itself. Restart-only keys are still refused.
 #include "support/apps.hpp"
+#include "support/prometheus.hpp"
 #include "support/test_host.hpp"
 
 #include <catch2/catch.hpp>
@@ -19,10 +20,6 @@ namespace {
 
 const std::string kUser = "alice@example.com";
 const std::string kOther = "bob@example.com";
-
-std::string rejected(const std::string& reason) {
-  return "glasshub_connections_rejected_total{reason=\"" + reason + "\"}";
-}
 
 json config_changes(const json& reload_answer) {
   json keys = json::array();
@@ -84,8 +81,8 @@ TEST_CASE("A reload lowers limits.maxConnectionsPerUser and maxConnections: the 
   host.reconfigure({{"limits", {{"maxConnections", 100000}}}});
   auto bob_admitted = host.connect_phone(kOther);
   sync_phone(bob_admitted);
-  CHECK(host.metric(rejected("user_connection_limit")) == "1");
-  CHECK(host.metric(rejected("connection_limit")) == "1");
+  CHECK(host.metric(rejected_series("user_connection_limit")) == "1");
+  CHECK(host.metric(rejected_series("connection_limit")) == "1");
   CHECK(host.metric(R"(glasshub_connections_accepted_total{endpoint="glasses"})") == "2");
   CHECK(alice.is_open());
 }
@@ -101,7 +98,7 @@ TEST_CASE("A reload lowers limits.messagesPerSecond: an open socket's next messa
   send_burst(phone, R"({"type":"ping"})", 12);
   const auto got = phone.collect_for(1s);
   const auto pongs = of_type(got, "pong").size();
-  const int refused = std::stoi(host.metric(rejected("glasses_message_rate")));
+  const int refused = std::stoi(host.metric(rejected_series("glasses_message_rate")));
   CHECK(pongs >= 10);
   CHECK(refused >= 1);
   CHECK(pongs + refused == 12);
@@ -124,7 +121,7 @@ TEST_CASE("A reload lowers websocket.maxMessageBytes: a frame that passed before
   sync_phone(phone);  // the reload itself closed nothing
   phone.send_text(ping_of_size(3000));
   CHECK(phone.expect_closed().code == 1009);
-  CHECK(host.await_metric(rejected("glasses_message_too_big"), "1") == "1");
+  CHECK(host.await_metric(rejected_series("glasses_message_too_big"), "1") == "1");
 
   auto fresh = host.connect_phone(kOther);  // a socket opened after the reload: the same limit
   fresh.send_text(ping_of_size(2048));

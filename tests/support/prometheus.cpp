@@ -136,4 +136,8 @@ Exposition parse_prometheus(const std::string& text) {
   return out;
 }
 
+std::string rejected_series(const std::string& reason) {
+  return "glasshub_connections_rejected_total{reason=\"" + reason + "\"}";
+}
+
 }  // namespace glasshub::test

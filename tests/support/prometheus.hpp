@@ -29,4 +29,7 @@ struct Exposition {
 // _count), _sum and _count, no series twice.
 Exposition parse_prometheus(const std::string& text);
 
+// The series glasshub_connections_rejected_total{reason="`reason`"}, as TestHost::metric takes it.
+std::string rejected_series(const std::string& reason);
+
 }  // namespace glasshub::test
