@@ -23,26 +23,36 @@ async function running(host, user, pkg) {
   return res.json.data.find((a) => a.packageName === pkg)?.running;
 }
 
-scenario('webhooks under load: answered 500, 500 after connecting, and slowly; phones never wait', async (s) => {
-  const broken = await s.fakeApp({ packageName: 'com.e2e.wh.broken', connect: false, webhookStatus: 500 });
-  const lying = await s.fakeApp({ packageName: 'com.e2e.wh.lying', webhookStatus: 500 });
-  const slow = await s.fakeApp({ packageName: 'com.e2e.wh.slow', connectDelayMs: SLOW_MS });
-  const apps = [broken, lying, slow];
-  const host = await s.host({ apps: apps.map((a) => a.registryEntry()) });
-  const users = Array.from({ length: USERS }, (_, i) => `wh${i}@example.com`);
+// USERS users (`<prefix><n>@example.com`) whose phones each ask to start every app of `apps`.
+async function phonesStartingApps(s, host, prefix, apps) {
+  const users = Array.from({ length: USERS }, (_, i) => `${prefix}${i}@example.com`);
   const phones = [];
   for (const user of users) phones.push(await s.phone(host, user));
-
   for (const phone of phones) for (const app of apps) phone.send(startApp(app.packageName));
-  // Every webhook is still pending (the slow app sleeps, the broken one retries in 1 s), and
-  // every phone is answered at once.
+  return { users, phones };
+}
+
+// How long, in ms, every phone took to get its pong while webhooks are pending.
+async function pongRoundTrip(phones) {
   const started = Date.now();
   await Promise.all(phones.map((phone) => {
     const since = phone.mark();
     phone.send({ type: 'ping' });
     return phone.waitFor((m) => m.type === 'pong', { since, timeoutMs: 1500, what: 'pong while webhooks are pending' });
   }));
-  const answeredIn = Date.now() - started;
+  return Date.now() - started;
+}
+
+scenario('webhooks under load: answered 500, 500 after connecting, and slowly; phones never wait', async (s) => {
+  const broken = await s.fakeApp({ packageName: 'com.e2e.wh.broken', connect: false, webhookStatus: 500 });
+  const lying = await s.fakeApp({ packageName: 'com.e2e.wh.lying', webhookStatus: 500 });
+  const slow = await s.fakeApp({ packageName: 'com.e2e.wh.slow', connectDelayMs: SLOW_MS });
+  const apps = [broken, lying, slow];
+  const host = await s.host({ apps: apps.map((a) => a.registryEntry()) });
+  const { users, phones } = await phonesStartingApps(s, host, 'wh', apps);
+  // Every webhook is still pending (the slow app sleeps, the broken one retries in 1 s), and
+  // every phone is answered at once.
+  const answeredIn = await pongRoundTrip(phones);
   assert.ok(answeredIn < SLOW_MS, `phones waited ${answeredIn} ms for their pongs: held up by webhooks?`);
 
   await lying.waitForConnection(USERS, { timeoutMs: 10000 });
@@ -95,18 +105,8 @@ async function refusedAndSilent(s, apps, silentRequests) {
   } finally {
     manifest.remove();
   }
-  const users = Array.from({ length: USERS }, (_, i) => `whf${i}@example.com`);
-  const phones = [];
-  for (const user of users) phones.push(await s.phone(host, user));
-
-  for (const phone of phones) for (const app of apps) phone.send(startApp(app.packageName));
-  const started = Date.now();
-  await Promise.all(phones.map((phone) => {
-    const since = phone.mark();
-    phone.send({ type: 'ping' });
-    return phone.waitFor((m) => m.type === 'pong', { since, timeoutMs: 1500, what: 'pong while webhooks are pending' });
-  }));
-  const answeredIn = Date.now() - started;
+  const { users, phones } = await phonesStartingApps(s, host, 'whf', apps);
+  const answeredIn = await pongRoundTrip(phones);
   assert.ok(answeredIn < TIMEOUT_MS, `phones waited ${answeredIn} ms for their pongs: held up by webhooks?`);
 
   // Two attempts each (1 s apart, the silent one's after its timeout), then no third.
