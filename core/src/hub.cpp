@@ -634,8 +634,10 @@ Strand Hub::glasses_strand(const std::string& user_id) {
                                               !it->second->disposed)
       return it->second->strand;
   }
-  return asio::make_strand(hub.ioc);
+  return hub.pooled_strand();
 }
+
+Strand Hub::accept_strand() { return state_->pooled_strand(); }
 
 std::shared_ptr<UserSession> Hub::glasses_connected(const std::string& user_id,
                                                     ConnectionPtr conn, const Strand& strand) {

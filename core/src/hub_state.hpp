@@ -12,6 +12,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <nlohmann/json.hpp>
 
 #include <atomic>
@@ -25,6 +26,7 @@
 #include <string_view>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace glasshub::core {
 
@@ -74,10 +76,21 @@ using GenerationPtr = std::shared_ptr<const Generation>;
 
 struct HubState {
   HubState(Config c, boost::asio::io_context& io)
-      : config(std::move(c)), ioc(io), store(std::make_unique<Store>(config.storage.sqlite_path)) {}
+      : config(std::move(c)), ioc(io), store(std::make_unique<Store>(config.storage.sqlite_path)) {
+    strands.reserve(strand_count);
+    for (std::size_t i = 0; i < strand_count; ++i) strands.push_back(boost::asio::make_strand(ioc));
+  }
 
   const Config config;  // as started: the restart-only keys
   boost::asio::io_context& ioc;
+  // Sockets and sessions share these strands instead of holding one each (about 100 bytes per
+  // strand): a strand only has to serialize, and 1024 keep every I/O thread busy.
+  static constexpr std::size_t strand_count = 1024;
+  std::vector<Strand> strands;
+  std::atomic<std::size_t> next_strand{0};
+  const Strand& pooled_strand() noexcept {
+    return strands[next_strand.fetch_add(1, std::memory_order_relaxed) % strand_count];
+  }
   std::unique_ptr<Store> store;  // app registry, user settings, running apps
   HealthStats stats;
 

@@ -11,8 +11,7 @@
 namespace glasshub::host {
 
 listener::listener(net::io_context& ioc, const tcp::endpoint& endpoint, core::Hub& hub, role r)
-    : ioc_(ioc),
-      acceptor_(net::make_strand(ioc)),
+    : acceptor_(net::make_strand(ioc)),
       retry_(acceptor_.get_executor()),
       hub_(hub),
       admission_(std::make_shared<admission>()),
@@ -34,8 +33,8 @@ void listener::stop() {
 }
 
 void listener::do_accept() {
-  // Each connection gets its own strand: its handlers never run concurrently.
-  acceptor_.async_accept(net::make_strand(ioc_),
+  // Each connection runs on a strand (one of the hub's pool): its handlers never run concurrently.
+  acceptor_.async_accept(hub_.accept_strand(),
                          beast::bind_front_handler(&listener::on_accept, shared_from_this()));
 }
 

@@ -31,7 +31,6 @@ class listener : public std::enable_shared_from_this<listener> {
   void do_accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
 
-  net::io_context& ioc_;
   tcp::acceptor acceptor_;
   net::steady_timer retry_;
   core::Hub& hub_;

@@ -59,11 +59,15 @@ class Hub {
   // reload"). Reloadable timers and limits are read from core::live_settings.
   const Config& config() const noexcept;
 
+  // The strand for a newly accepted socket, shared with other sockets and sessions (a pool, so an
+  // idle socket holds no strand of its own). Any thread.
+  Strand accept_strand();
+
   // --- phone socket --------------------------------------------------------------------------
   // Verify the core JWT (HS256, `email` claim, not expired). Any thread.
   AuthResult authenticate_glasses(std::string_view token) const;
-  // The strand for a new phone socket of `user_id`: its live session's, or a fresh one that the
-  // session glasses_connected creates will run on. A socket on its session's strand hands each
+  // The strand for a new phone socket of `user_id`: its live session's, or one of the pool that
+  // the session glasses_connected creates will run on. A socket on its session's strand hands each
   // frame to the session inline, without a queue hop. Any thread.
   Strand glasses_strand(const std::string& user_id);
   // The phone socket is open: find or create the user's session (on `strand` when created), make
