@@ -139,16 +139,17 @@ gh_status UserSession::close_connection(std::string_view package, uint16_t code,
 gh_status UserSession::timer_start(gh_plugin* plugin, uint64_t delay_ms,
                                    gh_plugin_on_timer_fn fn, void* state, uint64_t* id_out) {
   if (!fn || disposed) return disposed ? GH_ERR_WRONG_STATE : GH_ERR_INVALID_ARGUMENT;
-  uint64_t id = next_timer_id_++;
+  uint64_t id = held().next_timer_id++;
   auto timer = std::make_unique<boost::asio::steady_timer>(strand);
   timer->expires_after(std::chrono::milliseconds(delay_ms));
   timer->async_wait([self = shared_from_this(), id](const boost::system::error_code& ec) {
     if (ec) return;  // cancelled: timer_cancel / cancel_all_timers already told the plugin
     const GenerationScope g(self->hub, *self);  // a reload may have retired the timer's plugin
-    auto it = self->timers_.find(id);
-    if (it == self->timers_.end()) return;
+    auto& timers = self->held().timers;
+    auto it = timers.find(id);
+    if (it == timers.end()) return;
     Timer t = std::move(it->second);
-    self->timers_.erase(it);
+    timers.erase(it);
     const CallContext call_ctx{t.plugin, self.get(), {}, {}};
     CallScope scope(call_ctx);
     try {
@@ -157,16 +158,17 @@ gh_status UserSession::timer_start(gh_plugin* plugin, uint64_t delay_ms,
       t.plugin->errors.fetch_add(1, std::memory_order_relaxed);
     }
   });
-  timers_.emplace(id, Timer{std::move(timer), plugin, fn, state});
+  held_->timers.emplace(id, Timer{std::move(timer), plugin, fn, state});
   if (id_out) *id_out = id;
   return GH_OK;
 }
 
 gh_status UserSession::timer_cancel(uint64_t id) {
-  auto it = timers_.find(id);
-  if (it == timers_.end()) return GH_ERR_NOT_FOUND;
+  if (!held_) return GH_ERR_NOT_FOUND;
+  auto it = held_->timers.find(id);
+  if (it == held_->timers.end()) return GH_ERR_NOT_FOUND;
   Timer t = std::move(it->second);
-  timers_.erase(it);
+  held_->timers.erase(it);
   t.timer->cancel();
   const CallContext call_ctx{t.plugin, this, {}, {}};
   CallScope scope(call_ctx);
@@ -187,8 +189,9 @@ gh_status UserSession::allow_app(std::string_view package, gh_plugin_on_bytes_fn
 }
 
 void UserSession::cancel_all_timers(const gh_plugin* only) {
+  if (!held_) return;
   std::vector<uint64_t> ids;
-  for (const auto& [id, t] : timers_)
+  for (const auto& [id, t] : held_->timers)
     if (!only || t.plugin == only) ids.push_back(id);
   for (uint64_t id : ids) timer_cancel(id);
 }
@@ -207,16 +210,17 @@ gh_status UserSession::http_call(gh_plugin* plugin, const gh_http_call& c,
   call.body = text(c.body);
   call.extra_headers = text(c.extra_headers);
   call.timeout_ms = c.timeout_ms;  // 0: the host's server.outboundHttpTimeoutMs
-  const uint64_t id = next_call_id_++;
-  calls_.emplace(id, Call{plugin, fn, state});
+  const uint64_t id = held().next_call_id++;
+  held_->calls.emplace(id, Call{plugin, fn, state});
   if (id_out) *id_out = id;
   hub.http_client->send(std::move(call), [self = shared_from_this(), id](HttpCallResult r) {
     boost::asio::post(self->strand, [self, id, r = std::move(r)] {
       const GenerationScope g(self->hub, *self);  // a reload may have retired the caller
-      auto it = self->calls_.find(id);
-      if (it == self->calls_.end()) return;  // abandoned: the plugin already heard
+      auto& calls = self->held().calls;
+      auto it = calls.find(id);
+      if (it == calls.end()) return;  // abandoned: the plugin already heard
       Call c = it->second;
-      self->calls_.erase(it);
+      calls.erase(it);
       gh_http_result res{};
       res.size = sizeof(gh_http_result);
       res.status = r.status;
@@ -235,14 +239,15 @@ gh_status UserSession::http_call(gh_plugin* plugin, const gh_http_call& c,
 }
 
 void UserSession::cancel_all_calls(const gh_plugin* only) {
+  if (!held_) return;
   std::unordered_map<uint64_t, Call> calls;
-  for (auto it = calls_.begin(); it != calls_.end();) {
+  for (auto it = held_->calls.begin(); it != held_->calls.end();) {
     if (only && it->second.plugin != only) {
       ++it;
       continue;
     }
     calls.insert(*it);
-    it = calls_.erase(it);
+    it = held_->calls.erase(it);
   }
   for (auto& [id, c] : calls) {
     const CallContext call_ctx{c.plugin, this, {}, {}};
@@ -254,32 +259,41 @@ void UserSession::cancel_all_calls(const gh_plugin* only) {
   }
 }
 
+UserSession::PluginHeld& UserSession::held() {
+  if (!held_) held_ = std::make_unique<PluginHeld>();
+  return *held_;
+}
+
 gh_status UserSession::user_data_set(gh_plugin* plugin, void* data, void (*free_fn)(void*)) {
   if (!plugin) return GH_ERR_INVALID_ARGUMENT;
-  auto it = user_data_.find(plugin);
-  if (it != user_data_.end()) {
+  if (!data && !held_) return GH_OK;
+  auto& user_data = held().user_data;
+  auto it = user_data.find(plugin);
+  if (it != user_data.end()) {
     UserData old = it->second;
-    user_data_.erase(it);
+    user_data.erase(it);
     if (old.free_fn && old.data != data) old.free_fn(old.data);
   }
-  if (data) user_data_[plugin] = UserData{data, free_fn};
+  if (data) user_data[plugin] = UserData{data, free_fn};
   return GH_OK;
 }
 
 void* UserSession::user_data_get(gh_plugin* plugin) const {
-  auto it = user_data_.find(plugin);
-  return it == user_data_.end() ? nullptr : it->second.data;
+  if (!held_) return nullptr;
+  auto it = held_->user_data.find(plugin);
+  return it == held_->user_data.end() ? nullptr : it->second.data;
 }
 
 void UserSession::free_user_data(const gh_plugin* only) {
+  if (!held_) return;
   std::unordered_map<gh_plugin*, UserData> all;
-  for (auto it = user_data_.begin(); it != user_data_.end();) {
+  for (auto it = held_->user_data.begin(); it != held_->user_data.end();) {
     if (only && it->first != only) {
       ++it;
       continue;
     }
     all.insert(*it);
-    it = user_data_.erase(it);
+    it = held_->user_data.erase(it);
   }
   for (auto& [plugin, d] : all) {
     try {

@@ -102,20 +102,25 @@ class UserSession : public std::enable_shared_from_this<UserSession> {
     gh_plugin_on_timer_fn fn;
     void* state;
   };
-  std::unordered_map<uint64_t, Timer> timers_;
-  uint64_t next_timer_id_ = 1;
   struct Call {
     gh_plugin* plugin;
     gh_plugin_on_http_result_fn fn;
     void* state;
   };
-  std::unordered_map<uint64_t, Call> calls_;
-  uint64_t next_call_id_ = 1;
   struct UserData {
     void* data;
     void (*free_fn)(void*);
   };
-  std::unordered_map<gh_plugin*, UserData> user_data_;
+  // What plugins keep for this user: made on first use, so an idle user holds none of it.
+  struct PluginHeld {
+    std::unordered_map<uint64_t, Timer> timers;
+    uint64_t next_timer_id = 1;
+    std::unordered_map<uint64_t, Call> calls;
+    uint64_t next_call_id = 1;
+    std::unordered_map<gh_plugin*, UserData> user_data;
+  };
+  PluginHeld& held();
+  std::unique_ptr<PluginHeld> held_;
 };
 
 

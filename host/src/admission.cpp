@@ -7,14 +7,15 @@
 
 namespace glasshub::host {
 
-admission::ticket::ticket(std::shared_ptr<admission> owner, std::string user_id)
-    : owner_(std::move(owner)), user_id_(std::move(user_id)) {}
+admission::ticket::ticket(std::shared_ptr<admission> owner,
+                          std::pair<const std::string, uint32_t>* user)
+    : owner_(std::move(owner)), user_(user) {}
 
 admission::ticket& admission::ticket::operator=(ticket&& other) noexcept {
   if (this != &other) {
     release();
     owner_ = std::move(other.owner_);
-    user_id_ = std::move(other.user_id_);
+    user_ = std::exchange(other.user_, nullptr);
   }
   return *this;
 }
@@ -28,10 +29,7 @@ void admission::ticket::release() noexcept {
   const std::shared_ptr<admission> owner = std::move(owner_);
   std::lock_guard lock(owner->mutex_);
   --owner->open_;
-  if (!user_id_.empty()) {
-    auto it = owner->per_user_.find(user_id_);
-    if (it != owner->per_user_.end() && --it->second == 0) owner->per_user_.erase(it);
-  }
+  if (user_ && --user_->second == 0) owner->per_user_.erase(owner->per_user_.find(user_->first));
 }
 
 admission::admission()
@@ -49,7 +47,8 @@ std::variant<admission::ticket, admission::refusal> admission::admit(const std::
                        "); try again later",
                    "connection_limit"};
   // Counted even while the limit is off, so a reload that sets one counts every open socket.
-  uint32_t* user_open = user_id.empty() ? nullptr : &per_user_[user_id];
+  auto* user = user_id.empty() ? nullptr : &*per_user_.try_emplace(user_id, 0).first;
+  uint32_t* user_open = user ? &user->second : nullptr;
   if (user_open && per_user != 0 && *user_open >= per_user)
     return refusal{http::status::too_many_requests, "TOO_MANY_CONNECTIONS",
                    "Too many connections for this user (limit " + std::to_string(per_user) + ")",
@@ -70,7 +69,7 @@ std::variant<admission::ticket, admission::refusal> admission::admit(const std::
   }
   ++open_;
   if (user_open) ++*user_open;
-  return ticket(shared_from_this(), user_open ? user_id : std::string());
+  return ticket(shared_from_this(), user);
 }
 
 http_response admission::respond(const http_request& req, const refusal& r, std::string body) {

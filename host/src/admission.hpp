@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <variant>
 
 namespace glasshub::host {
@@ -23,15 +24,17 @@ class admission : public std::enable_shared_from_this<admission> {
   class ticket {
    public:
     ticket() = default;
-    ticket(std::shared_ptr<admission> owner, std::string user_id);
-    ticket(ticket&& other) noexcept = default;
+    ticket(std::shared_ptr<admission> owner, std::pair<const std::string, uint32_t>* user);
+    ticket(ticket&& other) noexcept
+        : owner_(std::move(other.owner_)), user_(std::exchange(other.user_, nullptr)) {}
     ticket& operator=(ticket&& other) noexcept;
     ~ticket();
 
    private:
     void release() noexcept;
     std::shared_ptr<admission> owner_;
-    std::string user_id_;  // empty for app sockets
+    // The user's entry of per_user_ (nodes of an unordered_map stay put); null for app sockets.
+    std::pair<const std::string, uint32_t>* user_ = nullptr;
   };
 
   // Why an upgrade was refused: the HTTP answer, the error code of its body, and the

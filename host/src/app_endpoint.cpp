@@ -46,7 +46,7 @@ std::optional<http_response> app_endpoint::upgrade(core::Hub& hub, admission& li
   // is dropped when another interval passes without a byte.
   const socket_strand strand = strand_of(stream.socket());
   auto handler = std::make_unique<app_endpoint>(hub, strand);
-  std::make_shared<ws_connection>(rebind(stream.release_socket(), strand), std::move(handler),
+  std::make_shared<ws_connection>(stream.release_socket(), strand, std::move(handler),
                                   true, std::get<admission::ticket>(std::move(admitted)))
       ->start(req);
   return std::nullopt;

@@ -53,7 +53,7 @@ std::optional<http_response> glasses_endpoint::upgrade(core::Hub& hub, admission
   // On the session's strand, the phone's frames reach the session without a queue hop.
   const socket_strand strand = hub.glasses_strand(auth.user_id);
   auto handler = std::make_unique<glasses_endpoint>(hub, auth.user_id, strand);
-  std::make_shared<ws_connection>(rebind(stream.release_socket(), strand), std::move(handler),
+  std::make_shared<ws_connection>(stream.release_socket(), strand, std::move(handler),
                                   false, std::get<admission::ticket>(std::move(admitted)))
       ->start(req);
   return std::nullopt;
@@ -62,13 +62,14 @@ std::optional<http_response> glasses_endpoint::upgrade(core::Hub& hub, admission
 glasses_endpoint::glasses_endpoint(core::Hub& hub, std::string user_id,
                                    const socket_strand& strand)
     : hub_(hub),
-      user_id_(std::move(user_id)),
+      user_id_(std::make_unique<const std::string>(std::move(user_id))),
       strand_(strand),
       heartbeat_(strand, this, &glasses_endpoint::heartbeat_due) {}
 
 void glasses_endpoint::on_open(const core::ConnectionPtr& conn) {
   // Throwing: ws_connection closes 1011.
-  session_ = hub_.glasses_connected(user_id_, conn, strand_);
+  session_ = hub_.glasses_connected(*user_id_, conn, strand_);
+  user_id_.reset();
   last_received_ = last_ping_ = clock::now();
   conn_ = conn;
   schedule_tick();

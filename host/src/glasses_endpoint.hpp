@@ -38,7 +38,7 @@ class glasses_endpoint final : public ws_handler {
 
   using clock = std::chrono::steady_clock;
   core::Hub& hub_;
-  const std::string user_id_;
+  std::unique_ptr<const std::string> user_id_;  // until on_open hands it to the session
   const socket_strand strand_;
   std::weak_ptr<core::Connection> conn_;  // read by heartbeat_due: declared before heartbeat_
   coarse_timer heartbeat_;

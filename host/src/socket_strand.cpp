@@ -4,11 +4,6 @@ namespace glasshub::host {
 
 namespace net = boost::asio;
 
-strand_socket rebind(net::ip::tcp::socket&& socket, const socket_strand& strand) {
-  const auto protocol = socket.local_endpoint().protocol();
-  return strand_socket(strand, protocol, socket.release());
-}
-
 socket_strand strand_of(net::ip::tcp::socket& socket) {
   const auto executor = socket.get_executor();
   if (const auto* strand = executor.target<socket_strand>()) return *strand;

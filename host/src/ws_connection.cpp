@@ -37,19 +37,21 @@ std::string refusal(std::string_view status, std::string_view extra_headers,
 
 }  // namespace
 
-ws_connection::ws_connection(strand_socket&& socket, std::unique_ptr<ws_handler> handler,
-                             bool keepalive, admission::ticket seat)
+ws_connection::ws_connection(tcp::socket&& socket, const socket_strand& strand,
+                             std::unique_ptr<ws_handler> handler, bool keepalive,
+                             admission::ticket seat)
     : seat_(std::move(seat)),
-      socket_(std::move(socket)),
+      strand_(strand),
       handler_(std::move(handler)),
-      timer_(socket_.get_executor(), this, &ws_connection::timer_due),
+      timer_(strand_, this, &ws_connection::timer_due),
       id_(next_id.fetch_add(1, std::memory_order_relaxed)),
+      socket_(strand_.get_inner_executor().context(), socket.release(), this,
+              &ws_connection::poll_ready),
       keepalive_(keepalive) {
-  boost::system::error_code ignored;
   // Every flush is one write of whole frames: Nagle would only hold a batch's tail back until
   // the peer's delayed ACK (~40 ms).
-  socket_.set_option(tcp::no_delay(true), ignored);
-  socket_.non_blocking(true, ignored);  // reads drain the socket until EAGAIN
+  const int on = 1;
+  ::setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
   // A peer that vanished without a FIN: unacknowledged data (our pings) fails the socket after
   // this long, instead of the kernel's ~15 minutes of retransmissions.
   if (unsigned int ms = core::live_settings.websocket.tcp_user_timeout_ms(); ms > 0) {
@@ -139,13 +141,22 @@ void ws_connection::start(const http_request& req) {
     response.append(ws::accept_key(key)).append("\r\n\r\n");
     accepted = true;
   }
-  net::dispatch(socket_.get_executor(),
+  net::dispatch(strand_,
                 [self = shared_from_this(), response = std::move(response), accepted]() mutable {
                   self->run(std::move(response), accepted);
                 });
 }
 
 void ws_connection::run(std::string response, bool accepted) {
+  self_ = shared_from_this();
+  if (boost::system::error_code ec; !socket_.watch(ec)) {  // e.g. fs.epoll.max_user_watches
+    core::log_line(spdlog::level::warn, "websocket_error",
+                   "websocket " + std::to_string(id_) + ": cannot watch the socket: " +
+                       ec.message());
+    done_ = true;
+    closing_ = true;
+    return shut();
+  }
   if (!accepted) {  // refused: the reply, then the TCP close; no handler call
     done_ = true;
     closing_ = true;
@@ -163,8 +174,7 @@ void ws_connection::run(std::string response, bool accepted) {
     fill_ = std::move(response);  // frames queued by on_open follow the 101 in the same write
   }
   open();
-  post_flush();
-  if (!done_) do_read();
+  post_flush();  // reading starts with the first readiness edge, which watch() reported
 }
 
 void ws_connection::open() {
@@ -208,7 +218,7 @@ void ws_connection::close(uint16_t code, std::string reason) {
 
 void ws_connection::request_close(uint16_t code, std::string reason, bool discard_queue) {
   if (closing_.exchange(true)) return;
-  net::post(socket_.get_executor(),
+  net::post(strand_,
             [self = shared_from_this(), code, reason = std::move(reason), discard_queue] {
               self->do_close(code, reason, discard_queue);
             });
@@ -244,7 +254,7 @@ void ws_connection::arm_close_deadline() {
 // On the wheel's thread: only a live connection hears it, on its strand.
 void ws_connection::timer_due(void* self, uint32_t generation) {
   if (auto conn = static_cast<ws_connection*>(self)->weak_from_this().lock())
-    net::post(conn->socket_.get_executor(), [conn, generation] {
+    net::post(conn->strand_, [conn, generation] {
       if (conn->timer_.current(generation)) conn->on_timer();
     });
 }

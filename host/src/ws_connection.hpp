@@ -10,6 +10,8 @@
 #include "coarse_timer.hpp"
 #include "http_message.hpp"
 #include "message_rate.hpp"
+#include "polled_socket.hpp"
+#include "small_mutex.hpp"
 #include "socket_strand.hpp"
 #include "ws_frame.hpp"
 #include "ws_handler.hpp"
@@ -31,14 +33,14 @@ namespace glasshub::host {
 class ws_connection final : public core::Connection,
                             public std::enable_shared_from_this<ws_connection> {
  public:
-  // Every handler of this connection runs on `socket`'s strand (a phone's is its session's).
+  // Every handler of this connection runs on `strand` (a phone's is its session's).
   // `keepalive`: a protocol ping after websocket.appPingIntervalMs without a byte from the peer,
   // and the socket dropped after as long again (apps); false: no liveness check at this layer
   // (the phone). Timers and limits are read from core::live_settings when used, so a reload
   // applies at the next timer arm, frame or send. `seat` (limits.*) is held for as long as this
   // object, and so its descriptor, lives.
-  ws_connection(strand_socket&& socket, std::unique_ptr<ws_handler> handler, bool keepalive,
-                admission::ticket seat);
+  ws_connection(tcp::socket&& socket, const socket_strand& strand,
+                std::unique_ptr<ws_handler> handler, bool keepalive, admission::ticket seat);
 
   // Answers the upgrade `req` (101, or 400/426 for a bad handshake), then reads until done, on
   // the socket's strand. Any thread.
@@ -71,8 +73,10 @@ class ws_connection final : public core::Connection,
 
   void run(std::string response, bool accepted);
   void open();
-  void do_read();
-  void on_readable(const boost::system::error_code& ec);
+  // polled_socket::ready_fn: readiness edges become work on the strand.
+  static void poll_ready(void* self, uint32_t events);
+  void on_readable();
+  void on_writable();
   bool consume(char* data, std::size_t size);
   bool on_frame(const ws::frame& f);
   // False (the message dropped, the handler told) when it is over limits.messagesPerSecond.
@@ -89,7 +93,6 @@ class ws_connection final : public core::Connection,
   void flush();
   // True once, when a flush finds everything written after shut_when_flushed (send lock held).
   bool finish_owed_locked();
-  void wait_writable();
   void shut_when_flushed();
   void finish();
   void drain();
@@ -114,10 +117,19 @@ class ws_connection final : public core::Connection,
   void handler_failed(const std::exception& e);
 
   admission::ticket seat_;  // declared first: given back after the socket is closed
-  strand_socket socket_;
+  const socket_strand strand_;
   std::unique_ptr<ws_handler> handler_;
   coarse_timer timer_;  // keepalive ticks, then the close handshake's deadline
   const uint64_t id_;
+  // Read by poll_ready on the poller's thread (so declared before socket_): the read edges since
+  // the posted read started (none: no read is posted); the send side waits for a writable edge
+  // (also under out_mutex_).
+  std::atomic<uint32_t> read_events_{0};
+  std::atomic<bool> waiting_writable_{false};
+  polled_socket socket_;
+  // Keeps this socket alive while its descriptor is open (no pending operation does): set when
+  // it starts, dropped by shut().
+  std::shared_ptr<ws_connection> self_;
 
   // Strand-only state.
   // Input held across reads: rare, so allocated only meanwhile (an idle socket holds none).
@@ -135,17 +147,17 @@ class ws_connection final : public core::Connection,
   bool received_ = false;   // a byte arrived since the last keepalive tick
   bool ping_sent_ = false;  // a keepalive ping is unanswered
   bool close_deadline_ = false;  // timer_ is the close handshake's deadline
+  bool draining_ = false;  // our FIN is sent: reads are discarded until the peer's
   uint16_t failed_code_ = 0;  // our close code for a violation by the peer (fail())
   message_rate rate_;
 
   // The send side, under out_mutex_ on any thread: fill_ collects frames; flush() writes wire_
   // (from wire_sent_ on) and swaps in fill_ once wire_ is done.
-  std::mutex out_mutex_;
+  small_mutex out_mutex_;
   std::string fill_;
   std::string wire_;
   std::size_t wire_sent_ = 0;
   bool flush_posted_ = false;
-  bool waiting_writable_ = false;
   bool failed_ = false;      // a write failed or the socket is shut: nothing more is written
   bool out_closed_ = false;  // the close frame is queued: nothing may follow it
   bool shut_after_flush_ = false;  // FIN once everything queued is written...

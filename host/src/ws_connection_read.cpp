@@ -18,34 +18,47 @@ constexpr std::size_t partial_keep = 4096;
 
 // --- reading -----------------------------------------------------------------------------------
 
-void ws_connection::do_read() {
-  socket_.async_wait(tcp::socket::wait_read,
-                     [self = shared_from_this()](const boost::system::error_code& ec) {
-                       self->on_readable(ec);
-                     });
+// On the poller's thread: a readable edge posts one read to the strand (unless one is posted
+// and not started yet); a writable edge matters only while the send side waits for it.
+void ws_connection::poll_ready(void* self, uint32_t events) {
+  auto* c = static_cast<ws_connection*>(self);
+  if (events == 0) {  // the io_context is shutting down: no handler runs again
+    c->self_.reset();
+    return;
+  }
+  const bool writable = polled_socket::writable(events) && c->waiting_writable_.load();
+  const uint32_t read_events = polled_socket::read_events(events);
+  const bool readable = read_events && c->read_events_.fetch_or(read_events) == 0;
+  if (!readable && !writable) return;
+  auto conn = c->weak_from_this().lock();
+  if (!conn) return;  // being destroyed
+  net::post(c->strand_, [conn = std::move(conn), readable, writable] {
+    if (writable) conn->on_writable();
+    if (readable) conn->on_readable();
+  });
 }
 
-void ws_connection::on_readable(const boost::system::error_code& wait_ec) {
+void ws_connection::on_readable() {
+  // From here on, a new edge posts another read. An edge folded into this read that said the
+  // peer is gone (FIN, reset) raises no new one: read on to the end then.
+  const bool to_end = polled_socket::peer_gone(read_events_.exchange(0));
+  if (draining_) return drain();
   if (done_) return;
   const write_cork cork;  // what this read causes is written when it is handled
-  if (wait_ec) {
-    on_done(ws::close_code::abnormal);
-    return shut();
-  }
   char* buffer = thread_read_buffer();
   for (;;) {
     boost::system::error_code ec;
-    const std::size_t n = socket_.read_some(net::buffer(buffer, read_chunk), ec);
-    if (ec == net::error::would_block || ec == net::error::try_again) break;
+    const std::size_t n = socket_.read_some(buffer, read_chunk, ec);
+    if (ec == net::error::would_block) return;
     if (ec) {  // EOF or reset without a close frame
       on_done(ws::close_code::abnormal);
       return shut();
     }
     received_ = true;
     if (!consume(buffer, n)) return;
-    if (n < read_chunk) break;  // drained; the next wait reports anything newer
+    // Drained: data arriving after this read raises a new edge (the set is edge-triggered).
+    if (n < read_chunk && !to_end) return;
   }
-  do_read();
 }
 
 // Parses every whole frame in [data, data + size); keeps the rest for the next read. False when

@@ -56,7 +56,7 @@ bool ws_connection::send(std::string_view frame, gh_frame_kind kind, gh_delivery
     return false;
   }
   if (post && !write_cork::hold(shared_from_this()))
-    net::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
+    net::post(strand_, [self = shared_from_this()] { self->flush(); });
   return true;
 }
 
@@ -77,18 +77,19 @@ void ws_connection::post_flush() {
     if (flush_posted_ || waiting_writable_ || fill_.empty()) return;
     flush_posted_ = true;
   }
-  net::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
+  net::post(strand_, [self = shared_from_this()] { self->flush(); });
 }
 
 // Writes straight from the calling thread (the socket is non-blocking): a write the kernel takes
-// whole costs no async operation, and only a full socket buffer makes us wait for POLLOUT. The
-// write happens under the lock, so the queue's size never counts bytes the kernel has already
-// taken, and shut() cannot close the descriptor under it.
+// whole costs no async operation, and only a full socket buffer makes us wait for a writable
+// edge. The write happens under the lock, so the queue's size never counts bytes the kernel has
+// already taken, and shut() cannot close the descriptor under it.
 void ws_connection::flush() {
   std::unique_lock lock(out_mutex_);
   flush_posted_ = false;
+  bool announced = false;  // this flush set waiting_writable_ and is trying once more
   for (;;) {
-    if (waiting_writable_ || failed_) return;
+    if (failed_ || (waiting_writable_ && !announced)) return;
     if (wire_sent_ == wire_.size()) {
       wire_sent_ = 0;
       if (fill_.empty()) {
@@ -100,11 +101,17 @@ void ws_connection::flush() {
     }
     boost::system::error_code ec;
     const std::size_t n =
-        socket_.write_some(net::buffer(wire_.data() + wire_sent_, wire_.size() - wire_sent_), ec);
-    if (ec == net::error::would_block || ec == net::error::try_again) {
+        socket_.write_some(wire_.data() + wire_sent_, wire_.size() - wire_sent_, ec);
+    if (ec == net::error::would_block) {
+      if (announced) return;  // still full: the next writable edge flushes (on_writable)
+      // Said before trying again, so an edge between the two writes is not missed.
       waiting_writable_ = true;
-      lock.unlock();
-      return wait_writable();
+      announced = true;
+      continue;
+    }
+    if (announced) {  // the kernel took bytes after all
+      waiting_writable_ = false;
+      announced = false;
     }
     if (ec) {  // a socket that failed a write is dead; the read wait reports the end
       failed_ = true;
@@ -112,14 +119,14 @@ void ws_connection::flush() {
       fill_.clear();
       lock.unlock();
       closing_ = true;
-      net::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->shut(); });
+      net::dispatch(strand_, [self = shared_from_this()] { self->shut(); });
       return;
     }
     wire_sent_ += n;
   }
   if (finish_owed_locked()) {
     lock.unlock();
-    net::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->finish(); });
+    net::dispatch(strand_, [self = shared_from_this()] { self->finish(); });
   }
 }
 
@@ -131,19 +138,13 @@ bool ws_connection::finish_owed_locked() {
   return true;
 }
 
-// The socket's buffer is full: the strand waits for POLLOUT, then flushes again.
-void ws_connection::wait_writable() {
-  net::dispatch(socket_.get_executor(), [self = shared_from_this()] {
-    self->socket_.async_wait(tcp::socket::wait_write, [self](const boost::system::error_code& ec) {
-      {
-        std::lock_guard relock(self->out_mutex_);
-        self->waiting_writable_ = false;
-        if (ec) self->failed_ = true;
-      }
-      if (ec) return self->shut();
-      self->flush();
-    });
-  });
+// A writable edge while the send side waited for one.
+void ws_connection::on_writable() {
+  {
+    std::lock_guard lock(out_mutex_);
+    waiting_writable_ = false;
+  }
+  flush();
 }
 
 void ws_connection::shut_when_flushed() {
@@ -159,35 +160,30 @@ void ws_connection::shut_when_flushed() {
 // Our last frame is written: FIN, then read and discard until the peer's FIN. Closing with
 // unread bytes would send a RST, and the peer could lose our close frame with it.
 void ws_connection::finish() {
-  boost::system::error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  socket_.shutdown_send();
   drain();
 }
 
+// Until the peer's FIN (or an error); each readable edge comes back here (on_readable).
 void ws_connection::drain() {
-  socket_.async_wait(tcp::socket::wait_read,
-                     [self = shared_from_this()](const boost::system::error_code& wait_ec) {
-                       if (wait_ec) return self->shut();
-                       char* buffer = thread_read_buffer();
-                       for (;;) {
-                         boost::system::error_code ec;
-                         const std::size_t n =
-                             self->socket_.read_some(net::buffer(buffer, read_chunk), ec);
-                         if (ec == net::error::would_block || ec == net::error::try_again) break;
-                         if (ec || n == 0) return self->shut();
-                       }
-                       self->drain();
-                     });
+  draining_ = true;
+  char* buffer = thread_read_buffer();
+  for (;;) {
+    boost::system::error_code ec;
+    socket_.read_some(buffer, read_chunk, ec);
+    if (ec == net::error::would_block) return;
+    if (ec) return shut();  // EOF included
+  }
 }
 
 void ws_connection::shut() {
   timer_.cancel();
-  std::lock_guard lock(out_mutex_);  // a flush on another thread never writes to a closed descriptor
-  failed_ = true;
-  if (!socket_.is_open()) return;
-  boost::system::error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  {
+    std::lock_guard lock(out_mutex_);  // a flush on another thread never writes to a closed
+    failed_ = true;                    // descriptor
+    socket_.close();
+  }
+  self_.reset();  // whoever called holds this socket: every handler runs with its own reference
 }
 
 }  // namespace glasshub::host

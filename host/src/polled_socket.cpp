@@ -1,0 +1,206 @@
+#include "polled_socket.hpp"
+
+#include <boost/asio/posix/stream_descriptor.hpp>
+
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <mutex>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace glasshub::host {
+
+namespace net = boost::asio;
+
+namespace {
+boost::system::error_code last_error() noexcept {
+  return {errno, boost::system::system_category()};
+}
+}  // namespace
+
+// One per io_context (an asio service): the epoll set, itself watched by Asio's reactor. One wait
+// is outstanding while any socket is watched, so a thread that finds the set readable drains it
+// alone and posts each socket's work to that socket's strand.
+class socket_poller : public net::execution_context::service {
+ public:
+  static net::execution_context::id id;
+
+  explicit socket_poller(net::execution_context& context)
+      : service(context), watcher_(static_cast<net::io_context&>(context)) {
+    const int epoll = ::epoll_create1(EPOLL_CLOEXEC);
+    if (epoll < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
+    epoll_ = epoll;
+    watcher_.assign(epoll);  // closed by the watcher
+  }
+
+  bool add(polled_socket& s, boost::system::error_code& ec) {
+    std::lock_guard lock(mutex_);
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    ev.data.ptr = &s;
+    if (stopped_) {
+      ec = net::error::shut_down;
+      return false;
+    }
+    if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, s.fd_, &ev) != 0) {
+      ec = last_error();
+      return false;
+    }
+    link(s);
+    if (!waiting_) wait();
+    return true;
+  }
+
+  // Once this returns, no batch that could still report `s` is running.
+  void remove(polled_socket& s) {
+    std::lock_guard lock(mutex_);
+    unlink(s);
+  }
+
+ private:
+  void link(polled_socket& s) {
+    s.listed_ = true;
+    s.prev_ = nullptr;
+    s.next_ = head_;
+    if (head_) head_->prev_ = &s;
+    head_ = &s;
+  }
+
+  void unlink(polled_socket& s) {
+    if (!s.listed_) return;
+    s.listed_ = false;
+    if (s.prev_) s.prev_->next_ = s.next_;
+    else head_ = s.next_;
+    if (s.next_) s.next_->prev_ = s.prev_;
+    s.prev_ = s.next_ = nullptr;
+  }
+
+  void wait() {
+    waiting_ = true;
+    watcher_.async_wait(net::posix::stream_descriptor::wait_read,
+                        [this](const boost::system::error_code& ec) {
+                          if (!ec) on_ready();
+                        });
+  }
+
+  // The set is edge-triggered inside Asio's edge-triggered reactor: drained whole each time, or
+  // its next edge would never come.
+  void on_ready() {
+    std::lock_guard lock(mutex_);
+    waiting_ = false;
+    if (stopped_) return;
+    for (;;) {
+      const int n = ::epoll_wait(epoll_, events_, batch, 0);
+      for (int i = 0; i < n; ++i) {
+        auto* s = static_cast<polled_socket*>(events_[i].data.ptr);
+        s->ready_(s->owner_, events_[i].events);
+      }
+      if (n < batch) break;
+    }
+    if (head_) wait();
+  }
+
+  void shutdown() override {
+    std::vector<std::pair<void*, polled_socket::ready_fn>> abandoned;
+    {
+      std::lock_guard lock(mutex_);
+      stopped_ = true;
+      for (polled_socket* s = head_; s;) {
+        polled_socket* next = s->next_;
+        abandoned.emplace_back(s->owner_, s->ready_);
+        s->listed_ = false;
+        s->prev_ = s->next_ = nullptr;
+        s->poller_ = nullptr;  // its owner may outlive the io_context
+        s = next;
+      }
+      head_ = nullptr;
+    }
+    boost::system::error_code ignored;
+    watcher_.close(ignored);
+    for (auto& [owner, ready] : abandoned) ready(owner, 0);
+  }
+
+  static constexpr int batch = 128;
+  std::mutex mutex_;
+  int epoll_ = -1;
+  net::posix::stream_descriptor watcher_;
+  polled_socket* head_ = nullptr;  // watched sockets whose descriptor is open
+  bool waiting_ = false;
+  bool stopped_ = false;
+  epoll_event events_[batch];
+};
+
+net::execution_context::id socket_poller::id;
+
+polled_socket::polled_socket(net::io_context& context, int fd, void* owner, ready_fn ready)
+    : poller_(&net::use_service<socket_poller>(context)), owner_(owner), ready_(ready), fd_(fd) {
+  if (const int flags = ::fcntl(fd_, F_GETFL); flags >= 0 && !(flags & O_NONBLOCK))
+    ::fcntl(fd_, F_SETFL, flags | O_NONBLOCK);
+}
+
+polled_socket::~polled_socket() {
+  if (poller_) poller_->remove(*this);
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool polled_socket::watch(boost::system::error_code& ec) {
+  if (fd_ < 0) {
+    ec = net::error::bad_descriptor;
+    return false;
+  }
+  if (!poller_) {
+    ec = net::error::shut_down;
+    return false;
+  }
+  return poller_->add(*this, ec);
+}
+
+std::size_t polled_socket::read_some(char* data, std::size_t size,
+                                     boost::system::error_code& ec) noexcept {
+  for (;;) {
+    const ssize_t n = ::recv(fd_, data, size, 0);
+    if (n >= 0) {
+      ec = {};
+      if (n == 0) ec = net::error::eof;
+      return static_cast<std::size_t>(n);
+    }
+    if (errno == EINTR) continue;
+    ec = (errno == EAGAIN || errno == EWOULDBLOCK) ? boost::system::error_code(net::error::would_block)
+                                                   : last_error();
+    return 0;
+  }
+}
+
+std::size_t polled_socket::write_some(const char* data, std::size_t size,
+                                      boost::system::error_code& ec) noexcept {
+  for (;;) {
+    const ssize_t n = ::send(fd_, data, size, MSG_NOSIGNAL);
+    if (n >= 0) {
+      ec = {};
+      return static_cast<std::size_t>(n);
+    }
+    if (errno == EINTR) continue;
+    ec = (errno == EAGAIN || errno == EWOULDBLOCK) ? boost::system::error_code(net::error::would_block)
+                                                   : last_error();
+    return 0;
+  }
+}
+
+void polled_socket::shutdown_send() noexcept {
+  if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
+}
+
+void polled_socket::close() noexcept {
+  if (fd_ < 0) return;
+  if (poller_) poller_->remove(*this);
+  ::shutdown(fd_, SHUT_RDWR);
+  ::close(fd_);
+  fd_ = -1;
+}
+
+}  // namespace glasshub::host
