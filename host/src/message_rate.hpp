@@ -24,22 +24,27 @@ class message_rate {
   };
 
   // The rate and burst are read at every message, so a reload applies to open sockets too.
-  message_rate() : tokens_(core::live_settings.limits.message_burst()), refilled_(clock::now()) {}
+  message_rate()
+      : tokens_(static_cast<float>(core::live_settings.limits.message_burst())),
+        refilled_ms_(ms(clock::now())),
+        told_ms_(refilled_ms_ - 1000) {}
 
   verdict take(clock::time_point now) noexcept {
     const auto& limits = core::live_settings.limits;
     const uint32_t per_second = limits.messages_per_second();
     if (per_second == 0) return verdict::pass;
     const uint32_t burst = limits.message_burst();
-    tokens_ = std::min<double>(
-        burst, tokens_ + std::chrono::duration<double>(now - refilled_).count() * per_second);
-    refilled_ = now;
+    const uint32_t now_ms = ms(now);
+    tokens_ = std::min<float>(static_cast<float>(burst),
+                              tokens_ + static_cast<float>(now_ms - refilled_ms_) *
+                                            static_cast<float>(per_second) / 1000.0f);
+    refilled_ms_ = now_ms;  // the floors telescope: no time is lost between messages
     if (tokens_ >= 1) {
       tokens_ -= 1;
       return verdict::pass;
     }
-    if (now - told_ >= std::chrono::seconds(1)) {
-      told_ = now;
+    if (now_ms - told_ms_ >= 1000) {
+      told_ms_ = now_ms;
       refused_since_told_ = 1;
       return verdict::tell;
     }
@@ -47,9 +52,16 @@ class message_rate {
   }
 
  private:
-  double tokens_;
-  clock::time_point refilled_;
-  clock::time_point told_{};
+  // Milliseconds on the steady clock, modulo 2^32: differences are right for 49 days, and this
+  // state is 16 bytes per socket instead of 32.
+  static uint32_t ms(clock::time_point t) noexcept {
+    return static_cast<uint32_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
+  }
+
+  float tokens_;
+  uint32_t refilled_ms_;
+  uint32_t told_ms_;
   uint32_t refused_since_told_ = 0;
 };
 

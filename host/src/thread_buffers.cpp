@@ -8,16 +8,19 @@ namespace {
 
 constexpr std::size_t pool_bytes_max = 256 * 1024;
 constexpr std::size_t pooled_capacity_max = 64 * 1024;
+constexpr std::size_t pooled_count_max = 256;
 
 struct buffer_pool {
-  std::vector<std::string> buffers;
-  std::size_t bytes = 0;
+  std::vector<std::unique_ptr<send_buffers>> free;
+  std::size_t bytes = 0;  // capacity held by `free`
 };
 
 buffer_pool& thread_pool() {
   thread_local buffer_pool pool;
   return pool;
 }
+
+std::size_t capacity(const send_buffers& b) { return b.fill.capacity() + b.wire.capacity(); }
 
 }  // namespace
 
@@ -26,23 +29,28 @@ char* thread_read_buffer() {
   return buffer.data();
 }
 
-void take_pooled(std::string& out) {
+std::unique_ptr<send_buffers> take_send_buffers() {
   auto& pool = thread_pool();
-  if (pool.buffers.empty()) return;
-  pool.bytes -= pool.buffers.back().capacity();
-  out.swap(pool.buffers.back());
-  pool.buffers.pop_back();
+  if (pool.free.empty()) return std::make_unique<send_buffers>();
+  std::unique_ptr<send_buffers> b = std::move(pool.free.back());
+  pool.free.pop_back();
+  pool.bytes -= capacity(*b);
+  return b;
 }
 
-void give_back(std::string& buffer) {
+void give_back(std::unique_ptr<send_buffers>& buffers) {
+  std::unique_ptr<send_buffers> b = std::move(buffers);
+  if (!b) return;
   auto& pool = thread_pool();
-  const std::size_t capacity = buffer.capacity();
-  if (capacity <= pooled_capacity_max && pool.bytes + capacity <= pool_bytes_max) {
-    buffer.clear();
-    pool.bytes += capacity;
-    pool.buffers.push_back(std::move(buffer));
-  }
-  std::string().swap(buffer);
+  const std::size_t held = capacity(*b);
+  if (b->fill.capacity() > pooled_capacity_max || b->wire.capacity() > pooled_capacity_max ||
+      pool.bytes + held > pool_bytes_max || pool.free.size() >= pooled_count_max)
+    return;  // freed
+  b->fill.clear();
+  b->wire.clear();
+  b->wire_sent = 0;
+  pool.bytes += held;
+  pool.free.push_back(std::move(b));
 }
 
 }  // namespace glasshub::host

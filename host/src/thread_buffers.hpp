@@ -1,8 +1,9 @@
 // Buffers each I/O thread shares among the sockets it serves, so an idle socket holds none.
-// The send-buffer pool keeps at most 256 KiB per thread (buffers up to 64 KiB).
+// The send-buffer pool keeps at most 256 KiB per thread (buffers up to 64 KiB each).
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 
 namespace glasshub::host {
@@ -13,12 +14,20 @@ inline constexpr std::size_t read_chunk = 64 * 1024;
 // One read buffer per I/O thread (read_chunk bytes), shared by every socket the thread serves.
 char* thread_read_buffer();
 
+// A socket's send side while it has bytes to write: `fill` collects frames, `wire` is being
+// written (from `wire_sent` on). A drained socket gives them back and holds none while idle.
+struct send_buffers {
+  std::string fill;
+  std::string wire;
+  std::size_t wire_sent = 0;
+  std::size_t queued() const noexcept { return fill.size() + (wire.size() - wire_sent); }
+};
+
 // Send buffers a drained socket gives back, reused by the next socket that starts a batch on this
 // thread: a busy socket does not pay malloc/free per batch (audio frames are above malloc's
 // small-size caches). Bounded in bytes per thread.
-// `out` (empty) gets a pooled buffer's capacity when one is there.
-void take_pooled(std::string& out);
-// `buffer` goes to the pool (or is freed) and is left empty with no capacity.
-void give_back(std::string& buffer);
+std::unique_ptr<send_buffers> take_send_buffers();
+// `buffers` (null afterwards) go to the pool, emptied, or are freed.
+void give_back(std::unique_ptr<send_buffers>& buffers);
 
 }  // namespace glasshub::host

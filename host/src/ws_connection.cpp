@@ -45,9 +45,9 @@ ws_connection::ws_connection(tcp::socket&& socket, const socket_strand& strand,
       handler_(std::move(handler)),
       timer_(strand_, this, &ws_connection::timer_due),
       id_(next_id.fetch_add(1, std::memory_order_relaxed)),
+      keepalive_(keepalive),
       socket_(strand_.get_inner_executor().context(), socket.release(), this,
-              &ws_connection::poll_ready),
-      keepalive_(keepalive) {
+              &ws_connection::poll_ready) {
   // Every flush is one write of whole frames: Nagle would only hold a batch's tail back until
   // the peer's delayed ACK (~40 ms).
   const int on = 1;
@@ -97,7 +97,7 @@ uint64_t ws_connection::queued_bytes_total() {
   std::lock_guard lock(registry_mutex);  // a listed socket is whole: it delists before dying
   for (ws_connection* c = registry_head; c; c = c->listed_next_) {
     std::lock_guard out(c->out_mutex_);
-    total += c->fill_.size() + (c->wire_.size() - c->wire_sent_);
+    total += c->queued_locked();
   }
   return total;
 }
@@ -162,7 +162,7 @@ void ws_connection::run(std::string response, bool accepted) {
     closing_ = true;
     {
       std::lock_guard lock(out_mutex_);
-      fill_ = std::move(response);
+      out_locked().fill = std::move(response);
       out_closed_ = true;
       shut_after_flush_ = true;
     }
@@ -171,7 +171,7 @@ void ws_connection::run(std::string response, bool accepted) {
   }
   {
     std::lock_guard lock(out_mutex_);
-    fill_ = std::move(response);  // frames queued by on_open follow the 101 in the same write
+    out_locked().fill = std::move(response);  // frames on_open queues follow it in one write
   }
   open();
   post_flush();  // reading starts with the first readiness edge, which watch() reported
@@ -228,8 +228,8 @@ void ws_connection::do_close(uint16_t code, const std::string& reason, bool disc
   if (done_ || close_sent_) return;
   {
     std::lock_guard lock(out_mutex_);
-    if (discard_queue) fill_.clear();  // what is in flight stays: it may be half written
-    ws::append_close(fill_, code, reason);
+    if (discard_queue && out_) out_->fill.clear();  // the wire stays: it may be half written
+    ws::append_close(out_locked().fill, code, reason);
     out_closed_ = true;
   }
   close_sent_ = true;

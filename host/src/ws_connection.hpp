@@ -13,6 +13,7 @@
 #include "polled_socket.hpp"
 #include "small_mutex.hpp"
 #include "socket_strand.hpp"
+#include "thread_buffers.hpp"
 #include "ws_frame.hpp"
 #include "ws_handler.hpp"
 
@@ -116,16 +117,25 @@ class ws_connection final : public core::Connection,
   }
   void handler_failed(const std::exception& e);
 
-  admission::ticket seat_;  // declared first: given back after the socket is closed
+  // Ordered for size (an idle socket is this object and little else) within two rules: seat_
+  // first, so it is given back after the descriptor is closed; what poll_ready and timer_due
+  // read on other threads before socket_ and timer_, which may call them until destroyed.
+  admission::ticket seat_;
   const socket_strand strand_;
   std::unique_ptr<ws_handler> handler_;
   coarse_timer timer_;  // keepalive ticks, then the close handshake's deadline
   const uint64_t id_;
-  // Read by poll_ready on the poller's thread (so declared before socket_): the read edges since
-  // the posted read started (none: no read is posted); the send side waits for a writable edge
-  // (also under out_mutex_).
+  // The read edges since the posted read started (none: no read is posted).
   std::atomic<uint32_t> read_events_{0};
-  std::atomic<bool> waiting_writable_{false};
+  small_mutex out_mutex_;  // the send side's lock (below)
+  std::atomic<bool> waiting_writable_{false};  // the send side waits for a writable edge
+  std::atomic<bool> closing_{false};
+  const bool keepalive_;
+  // Strand-only flags.
+  bool opened_ = false;      // on_open ran: on_closed is owed
+  bool done_ = false;        // on_closed ran (or never will): nothing more is read
+  bool close_sent_ = false;  // our close frame is queued
+  bool received_ = false;    // a byte arrived since the last keepalive tick
   polled_socket socket_;
   // Keeps this socket alive while its descriptor is open (no pending operation does): set when
   // it starts, dropped by shut().
@@ -141,35 +151,29 @@ class ws_connection final : public core::Connection,
   };
   pending_input& input();
   std::unique_ptr<pending_input> pending_;
-  bool opened_ = false;      // on_open ran: on_closed is owed
-  bool done_ = false;        // on_closed ran (or never will): nothing more is read
-  bool close_sent_ = false;  // our close frame is queued
-  bool received_ = false;   // a byte arrived since the last keepalive tick
-  bool ping_sent_ = false;  // a keepalive ping is unanswered
-  bool close_deadline_ = false;  // timer_ is the close handshake's deadline
-  bool draining_ = false;  // our FIN is sent: reads are discarded until the peer's
-  uint16_t failed_code_ = 0;  // our close code for a violation by the peer (fail())
   message_rate rate_;
 
-  // The send side, under out_mutex_ on any thread: fill_ collects frames; flush() writes wire_
-  // (from wire_sent_ on) and swaps in fill_ once wire_ is done.
-  small_mutex out_mutex_;
-  std::string fill_;
-  std::string wire_;
-  std::size_t wire_sent_ = 0;
+  // The send side, under out_mutex_ on any thread: out_->fill collects frames; flush() writes
+  // out_->wire and swaps in the fill once the wire is done. Null while nothing is queued.
+  std::unique_ptr<send_buffers> out_;
+  send_buffers& out_locked();  // out_, taken from the thread's pool when null
+  std::size_t queued_locked() const noexcept { return out_ ? out_->queued() : 0; }
+
+  std::atomic<uint64_t> dropped_{0};
+  ws_connection* listed_prev_ = nullptr;  // the registry's list
+  ws_connection* listed_next_ = nullptr;
+
+  uint16_t failed_code_ = 0;  // our close code for a violation by the peer (fail()); strand
+  bool ping_sent_ = false;       // a keepalive ping is unanswered; strand
+  bool close_deadline_ = false;  // timer_ is the close handshake's deadline; strand
+  bool draining_ = false;        // our FIN is sent: reads are discarded until the peer's; strand
+  bool listed_ = false;          // in the registry's list; under its lock
+  // Under out_mutex_.
   bool flush_posted_ = false;
   bool failed_ = false;      // a write failed or the socket is shut: nothing more is written
   bool out_closed_ = false;  // the close frame is queued: nothing may follow it
   bool shut_after_flush_ = false;  // FIN once everything queued is written...
   bool finished_ = false;          // ...which happened
-
-  ws_connection* listed_prev_ = nullptr;  // the registry's list
-  ws_connection* listed_next_ = nullptr;
-  bool listed_ = false;
-
-  const bool keepalive_;  // here, where it fills padding
-  std::atomic<bool> closing_{false};
-  std::atomic<uint64_t> dropped_{0};
 };
 
 }  // namespace glasshub::host

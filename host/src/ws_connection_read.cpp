@@ -186,7 +186,7 @@ void ws_connection::fail(uint16_t code, std::string_view reason) {
 void ws_connection::end_with_close(uint16_t code, std::string_view reason, uint16_t reported) {
   {
     std::lock_guard lock(out_mutex_);
-    if (!out_closed_) ws::append_close(fill_, code, reason);
+    if (!out_closed_) ws::append_close(out_locked().fill, code, reason);
     out_closed_ = true;
   }
   close_sent_ = true;

@@ -20,6 +20,11 @@ std::atomic<uint64_t> dropped_total{0};
 
 uint64_t ws_connection::dropped_frames_total() noexcept { return dropped_total.load(); }
 
+send_buffers& ws_connection::out_locked() {
+  if (!out_) out_ = take_send_buffers();
+  return *out_;
+}
+
 // --- sending -----------------------------------------------------------------------------------
 
 bool ws_connection::send(std::string_view frame, gh_frame_kind kind, gh_delivery delivery) {
@@ -31,11 +36,11 @@ bool ws_connection::send(std::string_view frame, gh_frame_kind kind, gh_delivery
   {
     std::lock_guard lock(out_mutex_);
     if (out_closed_) return false;
-    if (fill_.size() + (wire_.size() - wire_sent_) + size <= queue_cap) {
-      if (fill_.empty()) take_pooled(fill_);
-      ws::append_header(fill_, kind == GH_FRAME_BINARY ? ws::opcode::binary : ws::opcode::text,
+    if (queued_locked() + size <= queue_cap) {
+      std::string& fill = out_locked().fill;
+      ws::append_header(fill, kind == GH_FRAME_BINARY ? ws::opcode::binary : ws::opcode::text,
                         size);
-      fill_.append(frame);
+      fill.append(frame);
       post = !flush_posted_ && !waiting_writable_;
       flush_posted_ |= post;
     } else if (delivery == GH_DELIVERY_DROPPABLE) {
@@ -64,7 +69,7 @@ void ws_connection::queue_control(ws::opcode op, std::string_view payload) {
   {
     std::lock_guard lock(out_mutex_);
     if (out_closed_) return;
-    ws::append_frame(fill_, op, payload);
+    ws::append_frame(out_locked().fill, op, payload);
   }
   post_flush();
 }
@@ -74,7 +79,7 @@ void ws_connection::queue_control(ws::opcode op, std::string_view payload) {
 void ws_connection::post_flush() {
   {
     std::lock_guard lock(out_mutex_);
-    if (flush_posted_ || waiting_writable_ || fill_.empty()) return;
+    if (flush_posted_ || waiting_writable_ || !out_ || out_->fill.empty()) return;
     flush_posted_ = true;
   }
   net::post(strand_, [self = shared_from_this()] { self->flush(); });
@@ -90,18 +95,20 @@ void ws_connection::flush() {
   bool announced = false;  // this flush set waiting_writable_ and is trying once more
   for (;;) {
     if (failed_ || (waiting_writable_ && !announced)) return;
-    if (wire_sent_ == wire_.size()) {
-      wire_sent_ = 0;
-      if (fill_.empty()) {
-        give_back(wire_);  // an idle socket keeps no write buffer
+    if (!out_) break;
+    send_buffers& b = *out_;
+    if (b.wire_sent == b.wire.size()) {
+      if (b.fill.empty()) {
+        give_back(out_);  // an idle socket keeps no send buffers
         break;
       }
-      wire_.clear();
-      wire_.swap(fill_);
+      b.wire_sent = 0;
+      b.wire.clear();
+      b.wire.swap(b.fill);
     }
     boost::system::error_code ec;
     const std::size_t n =
-        socket_.write_some(wire_.data() + wire_sent_, wire_.size() - wire_sent_, ec);
+        socket_.write_some(b.wire.data() + b.wire_sent, b.wire.size() - b.wire_sent, ec);
     if (ec == net::error::would_block) {
       if (announced) return;  // still full: the next writable edge flushes (on_writable)
       // Said before trying again, so an edge between the two writes is not missed.
@@ -113,16 +120,16 @@ void ws_connection::flush() {
       waiting_writable_ = false;
       announced = false;
     }
-    if (ec) {  // a socket that failed a write is dead; the read wait reports the end
+    if (ec) {  // a socket that failed a write is dead
       failed_ = true;
       out_closed_ = true;
-      fill_.clear();
+      give_back(out_);
       lock.unlock();
       closing_ = true;
       net::dispatch(strand_, [self = shared_from_this()] { self->shut(); });
       return;
     }
-    wire_sent_ += n;
+    b.wire_sent += n;
   }
   if (finish_owed_locked()) {
     lock.unlock();
@@ -131,8 +138,7 @@ void ws_connection::flush() {
 }
 
 bool ws_connection::finish_owed_locked() {
-  const bool idle =
-      !waiting_writable_ && !flush_posted_ && fill_.empty() && wire_sent_ == wire_.size();
+  const bool idle = !waiting_writable_ && !flush_posted_ && queued_locked() == 0;
   if (!shut_after_flush_ || finished_ || !idle) return false;
   finished_ = true;
   return true;
@@ -182,6 +188,7 @@ void ws_connection::shut() {
     std::lock_guard lock(out_mutex_);  // a flush on another thread never writes to a closed
     failed_ = true;                    // descriptor
     socket_.close();
+    give_back(out_);  // never written now
   }
   self_.reset();  // whoever called holds this socket: every handler runs with its own reference
 }
