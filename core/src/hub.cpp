@@ -681,8 +681,13 @@ std::shared_ptr<UserSession> Hub::glasses_connected(const std::string& user_id,
 
 void Hub::glasses_frame(const std::shared_ptr<UserSession>& s, const ConnectionPtr&,
                         std::string_view frame, bool binary) {
-  if (s->on_strand()) return Dispatch::run(*state_, *s, GH_ENDPOINT_GLASSES, {}, frame, binary);
+  // As for apps (app_frame): a frame that reaches a disposed session touches no plugin.
+  if (s->on_strand()) {
+    if (s->disposed) return state_->stats.count_dropped("session_ended");
+    return Dispatch::run(*state_, *s, GH_ENDPOINT_GLASSES, {}, frame, binary);
+  }
   asio::post(s->strand, [&hub = *state_, s, frame = std::string(frame), binary] {
+    if (s->disposed) return hub.stats.count_dropped("session_ended");
     Dispatch::run(hub, *s, GH_ENDPOINT_GLASSES, {}, frame, binary);
   });
 }
