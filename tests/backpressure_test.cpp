@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <string>
+#include <thread>
 
 using namespace glasshub::test;
 using Clock = std::chrono::steady_clock;
@@ -141,4 +142,53 @@ TEST_CASE("An app that stops reading is closed with 1013; the others get every e
   const auto res = host.get("/health");
   CHECK(res.status == 200);
   CHECK(res.json()["messages"]["errors"] == 0);
+}
+
+TEST_CASE("An app that pauses reading below its queue cap gets every event once it reads again",
+          "[backpressure]") {
+  // Far more than loopback's buffers hold for a 16 KiB receive buffer (~250 events), far less
+  // than the cap: the host meets a full socket, waits for it to drain, and loses nothing.
+  constexpr int kEvents = 1200;  // ~1.4 MB
+  HostSetup setup = app_host_setup({{"websocket", {{"sendQueueMaxBytes", 8 * 1024 * 1024}}},
+                                    {"limits", {{"messagesPerSecond", 0}}}});
+  TestHost host(setup);
+  auto phone = host.connect_phone(kUser);
+  const auto sid = allow_app(phone);
+  WsClient paused;
+  paused.set_receive_buffer(16 * 1024);
+  paused.set_max_segment(1460);
+  REQUIRE(paused.connect(host.port(), "/app-ws").upgraded);
+  paused.send_json(app_init(sid));
+  paused.read_until_type("device_state_update");
+  subscribe(paused, sid, {"bulk"});
+
+  for (int seq = 0; seq < kEvents; ++seq) phone.send_text(bulk_event(seq));
+  // Everything the kernel would not take is in the host's queue now (or soon: the phone's
+  // frames are still being read).
+  long queued = 0;
+  const auto deadline = Clock::now() + 5s;
+  while (queued < 512 * 1024 && Clock::now() < deadline) {
+    queued = std::stol(host.metric("glasshub_send_queue_bytes"));
+    std::this_thread::sleep_for(20ms);
+  }
+  INFO("bytes queued in the host while the app did not read: " << queued);
+  CHECK(queued >= 512 * 1024);
+
+  int got = 0;
+  bool in_order = true;
+  while (got < kEvents) {
+    const auto frame = paused.read_frame(3s);
+    INFO("waiting for event " << got);
+    REQUIRE(frame.has_value());
+    if (frame->data.rfind(R"({"type":"data_stream")", 0) != 0) continue;
+    in_order = in_order && is_relayed(frame->data, got);
+    ++got;
+  }
+  CHECK(in_order);
+  CHECK(host.metric("glasshub_send_queue_bytes") == "0");
+  // The socket is still open and still served.
+  phone.send_text(bulk_event(kEvents));
+  const auto last = paused.read_frame(2s);
+  REQUIRE(last.has_value());
+  CHECK(is_relayed(last->data, kEvents));
 }
