@@ -53,7 +53,7 @@ std::optional<http_response> app_endpoint::upgrade(core::Hub& hub, admission& li
 }
 
 app_endpoint::app_endpoint(core::Hub& hub, const socket_strand& strand)
-    : hub_(hub), strand_(strand), init_timer_(strand, this, &app_endpoint::init_due) {}
+    : hub_(hub), init_timer_(strand, this, &app_endpoint::init_due) {}
 
 void app_endpoint::on_open(const core::ConnectionPtr& conn) {
   conn_ = conn;
@@ -64,7 +64,7 @@ void app_endpoint::on_open(const core::ConnectionPtr& conn) {
 void app_endpoint::init_due(void* self, uint32_t generation) {
   auto* ep = static_cast<app_endpoint*>(self);
   if (auto conn = ep->conn_.lock())
-    net::post(ep->strand_, [ep, conn = std::move(conn), generation] {
+    net::post(static_cast<const ws_connection&>(*conn).strand(), [ep, conn, generation] {
       if (!ep->init_timer_.current(generation) || ep->session_) return;
       conn->close(ws::close_code::policy_error, "Connection initialization timeout");
     });

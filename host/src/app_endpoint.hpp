@@ -36,7 +36,6 @@ class app_endpoint final : public ws_handler {
   static void init_due(void* self, uint32_t generation);  // coarse_timer::fire_fn
 
   core::Hub& hub_;
-  const socket_strand strand_;
   std::weak_ptr<core::Connection> conn_;  // read by init_due: declared before init_timer_
   coarse_timer init_timer_;
   std::shared_ptr<core::UserSession> session_;  // set once tpa_connection_init is accepted

@@ -63,12 +63,12 @@ glasses_endpoint::glasses_endpoint(core::Hub& hub, std::string user_id,
                                    const socket_strand& strand)
     : hub_(hub),
       user_id_(std::make_unique<const std::string>(std::move(user_id))),
-      strand_(strand),
       heartbeat_(strand, this, &glasses_endpoint::heartbeat_due) {}
 
 void glasses_endpoint::on_open(const core::ConnectionPtr& conn) {
   // Throwing: ws_connection closes 1011.
-  session_ = hub_.glasses_connected(*user_id_, conn, strand_);
+  session_ = hub_.glasses_connected(*user_id_, conn,
+                                    static_cast<const ws_connection&>(*conn).strand());
   user_id_.reset();
   last_received_ = last_ping_ = clock::now();
   conn_ = conn;
@@ -110,7 +110,7 @@ void glasses_endpoint::schedule_tick() {
 void glasses_endpoint::heartbeat_due(void* self, uint32_t generation) {
   auto* ep = static_cast<glasses_endpoint*>(self);
   if (auto conn = ep->conn_.lock())
-    net::post(ep->strand_, [ep, conn = std::move(conn), generation] {
+    net::post(static_cast<const ws_connection&>(*conn).strand(), [ep, conn, generation] {
       if (ep->heartbeat_.current(generation)) ep->on_tick(conn);
     });
 }

@@ -39,7 +39,6 @@ class glasses_endpoint final : public ws_handler {
   using clock = std::chrono::steady_clock;
   core::Hub& hub_;
   std::unique_ptr<const std::string> user_id_;  // until on_open hands it to the session
-  const socket_strand strand_;
   std::weak_ptr<core::Connection> conn_;  // read by heartbeat_due: declared before heartbeat_
   coarse_timer heartbeat_;
   clock::time_point last_received_{}, last_ping_{};

@@ -50,6 +50,7 @@ class ws_connection final : public core::Connection,
   bool send(std::string_view frame, gh_frame_kind kind, gh_delivery delivery) override;
   void close(uint16_t code, std::string reason) override;
   uint64_t id() const override { return id_; }
+  const socket_strand& strand() const noexcept { return strand_; }
 
   // Droppable frames refused because the send queue was at its byte cap.
   uint64_t dropped_frames() const noexcept { return dropped_.load(std::memory_order_relaxed); }
