@@ -51,14 +51,23 @@ gh_status UserSession::send_to_app(std::string_view package, gh_frame_kind kind,
 gh_status UserSession::publish(std::string_view stream, std::string_view data_json,
                                gh_delivery delivery, uint32_t* delivered) {
   uint32_t n = 0;
+  char stamp[32];  // one clock read for every app of this fan-out
+  std::size_t stamp_len = 0;
   for (auto& [package, app] : apps) {
     if (!app.conn) continue;
     for (const auto& sub : app.subscriptions) {
       // streamType echoes the app's own subscription string (protocol.md §1 G13).
       const std::string_view stream_type = delivered_stream_type(sub, stream, app.permissions);
       if (stream_type.empty()) continue;
+      if (stamp_len == 0) {
+        std::string& t = envelope_buffer();
+        append_iso_timestamp(t);
+        stamp_len = std::min(t.size(), sizeof stamp);
+        t.copy(stamp, stamp_len);
+      }
       std::string& frame = envelope_buffer();
-      append_data_stream_envelope(frame, app.session_id, stream_type, data_json);
+      append_data_stream_envelope(frame, app.session_id, stream_type, data_json,
+                                  std::string_view(stamp, stamp_len));
       if (to_app(package, app, frame, GH_FRAME_TEXT, delivery)) ++n;
       break;  // one delivery per app
     }

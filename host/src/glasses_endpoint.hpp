@@ -2,6 +2,7 @@
 #pragma once
 
 #include "admission.hpp"
+#include "coarse_clock.hpp"
 #include "coarse_timer.hpp"
 #include "http_message.hpp"
 #include "socket_strand.hpp"
@@ -36,7 +37,7 @@ class glasses_endpoint final : public ws_handler {
   static void heartbeat_due(void* self, uint32_t generation);  // coarse_timer::fire_fn
   void on_tick(const core::ConnectionPtr& conn);
 
-  using clock = std::chrono::steady_clock;
+  using clock = coarse_clock;  // stamped per frame; liveness is judged in seconds
   core::Hub& hub_;
   std::unique_ptr<const std::string> user_id_;  // until on_open hands it to the session
   std::weak_ptr<core::Connection> conn_;  // read by heartbeat_due: declared before heartbeat_

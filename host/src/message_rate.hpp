@@ -2,6 +2,8 @@
 // bucket checked on every frame, so it is strand-only state with no lock and no allocation.
 #pragma once
 
+#include "coarse_clock.hpp"
+
 #include <glasshub/core/connection.hpp>
 #include <glasshub/core/hub.hpp>
 #include <glasshub/core/live_settings.hpp>
@@ -14,7 +16,7 @@ namespace glasshub::host {
 
 class message_rate {
  public:
-  using clock = std::chrono::steady_clock;
+  using clock = coarse_clock;  // read per frame; the bucket counts whole milliseconds
 
   enum class verdict {
     pass,   // handle the frame
@@ -52,7 +54,7 @@ class message_rate {
   }
 
  private:
-  // Milliseconds on the steady clock, modulo 2^32: differences are right for 49 days, and this
+  // Milliseconds of the monotonic clock, modulo 2^32: differences are right for 49 days, and this
   // state is 16 bytes per socket instead of 32.
   static uint32_t ms(clock::time_point t) noexcept {
     return static_cast<uint32_t>(
