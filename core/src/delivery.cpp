@@ -19,8 +19,8 @@ std::string_view frame_type(std::string_view frame, gh_frame_kind kind) noexcept
 
 bool deliver(HealthStats& stats, Connection& conn, gh_endpoint to, std::string_view user_id,
              std::string_view package, std::string_view frame, gh_frame_kind kind,
-             gh_delivery delivery) {
-  const std::string_view type = frame_type(frame, kind);
+             gh_delivery delivery, std::string_view known_type) {
+  const std::string_view type = known_type.empty() ? frame_type(frame, kind) : known_type;
   const uint64_t bytes = frame.size();
   const int endpoint = to == GH_ENDPOINT_APP ? 1 : 0;
   const bool queued = conn.send(frame, kind, delivery);

@@ -15,8 +15,10 @@ namespace glasshub::core {
 std::string_view frame_type(std::string_view frame, gh_frame_kind kind) noexcept;
 
 // Queues `frame` on `conn` (to `to`; `package` empty for the phone). False when not queued.
+// `type`: frame_type(frame, kind) when the caller built the frame and knows it (a relay's
+// data_stream), else empty and found here.
 bool deliver(HealthStats& stats, Connection& conn, gh_endpoint to, std::string_view user_id,
              std::string_view package, std::string_view frame, gh_frame_kind kind,
-             gh_delivery delivery);
+             gh_delivery delivery, std::string_view type = {});
 
 }  // namespace glasshub::core

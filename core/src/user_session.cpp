@@ -29,8 +29,9 @@ UserSession::UserSession(HubState& h, std::string id, Strand s)
 UserSession::~UserSession() = default;
 
 bool UserSession::to_app(std::string_view package, AppLink& app, std::string_view frame,
-                         gh_frame_kind kind, gh_delivery delivery) {
-  return deliver(hub.stats, *app.conn, GH_ENDPOINT_APP, user_id, package, frame, kind, delivery);
+                         gh_frame_kind kind, gh_delivery delivery, std::string_view type) {
+  return deliver(hub.stats, *app.conn, GH_ENDPOINT_APP, user_id, package, frame, kind, delivery,
+                 type);
 }
 
 gh_status UserSession::send_to_glasses(gh_frame_kind kind, std::string_view bytes,
@@ -67,8 +68,8 @@ gh_status UserSession::publish(std::string_view stream, std::string_view data_js
       }
       std::string& frame = envelope_buffer();
       append_data_stream_envelope(frame, app.session_id, stream_type, data_json,
-                                  std::string_view(stamp, stamp_len));
-      if (to_app(package, app, frame, GH_FRAME_TEXT, delivery)) ++n;
+                                  std::string_view(stamp, stamp_len), app.session_id_plain);
+      if (to_app(package, app, frame, GH_FRAME_TEXT, delivery, "data_stream")) ++n;
       break;  // one delivery per app
     }
   }

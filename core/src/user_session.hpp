@@ -37,6 +37,7 @@ struct AppLink {
   std::string session_id;  // "<userId>-<packageName>", as issued
   std::vector<std::string> subscriptions;
   uint32_t permissions = 0xffffffffu;  // registry permission bits (subscriptions.hpp)
+  bool session_id_plain = false;  // quotes into JSON as it is (json_plain): checked once
   std::chrono::steady_clock::time_point connected_at;  // for the subscription grace
   std::unique_ptr<boost::asio::steady_timer> grace_timer;  // running while the socket is gone
 };
@@ -63,9 +64,10 @@ class UserSession : public std::enable_shared_from_this<UserSession> {
 
   bool on_strand() const noexcept { return strand.running_in_this_thread(); }
 
-  // Sends one frame to a connected app through deliver() (counted, logged at debug).
+  // Sends one frame to a connected app through deliver() (counted, logged at debug); `type` as
+  // for deliver().
   bool to_app(std::string_view package, AppLink& app, std::string_view frame, gh_frame_kind kind,
-              gh_delivery delivery);
+              gh_delivery delivery, std::string_view type = {});
 
   // Services behind gh_host_api (strand only).
   gh_status send_to_glasses(gh_frame_kind kind, std::string_view bytes, gh_delivery delivery);

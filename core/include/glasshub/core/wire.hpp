@@ -24,14 +24,17 @@ class CorrelationId {
 // JSON string literal (with quotes) for `s`.
 std::string json_quote(std::string_view s);
 void append_json_quoted(std::string& out, std::string_view s);
+// True when `s` quotes into JSON as it is (printable ASCII without '"' or '\\').
+bool json_plain(std::string_view s) noexcept;
 // {"type":"data_stream","sessionId":..,"streamType":..,"data":<data verbatim>,"timestamp":..}
 std::string data_stream_envelope(std::string_view session_id, std::string_view stream_type,
                                  std::string_view data_json);
 // The same, appended to `out` (the relay reuses one buffer per thread), with `timestamp` (an
-// append_iso_timestamp string, made once for every app of a fan-out) or now when empty.
+// append_iso_timestamp string, made once for every app of a fan-out) or now when empty;
+// `session_id_plain`: the caller knows json_plain(session_id) (the relay checks it once per app).
 void append_data_stream_envelope(std::string& out, std::string_view session_id,
                                  std::string_view stream_type, std::string_view data_json,
-                                 std::string_view timestamp = {});
+                                 std::string_view timestamp = {}, bool session_id_plain = false);
 // {"type":"tpa_connection_error","code":..,"message":..[,"correlationId":..],"timestamp":..}
 // (clients ignore fields they do not know; the id is left out when empty)
 std::string app_error_frame(std::string_view code, std::string_view message,
