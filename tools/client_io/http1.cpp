@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <stdexcept>
 #include <strings.h>
 
@@ -34,6 +35,15 @@ std::string request_text(std::string_view method, std::string_view target, const
 }
 
 namespace {
+
+// A whole number in `text` (decimal or hex); a malformed answer's error otherwise.
+std::size_t parse_number(std::string_view text, int base, const char* what) {
+  std::size_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty())
+    throw std::runtime_error(std::string("bad ") + what + ": " + std::string(text));
+  return value;
+}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -77,10 +87,9 @@ std::optional<Response> read_response(TcpClient& socket, std::string& buffer,
     const std::string_view head(buffer.data(), end);
     const auto line_end = std::min(head.find("\r\n"), head.size());
     const std::string_view status_line = head.substr(0, line_end);
-    if (status_line.rfind("HTTP/1.", 0) != 0 || status_line.size() < 12 ||
-        !std::isdigit(static_cast<unsigned char>(status_line[9])))
+    if (status_line.rfind("HTTP/1.", 0) != 0 || status_line.size() < 12)
       throw std::runtime_error("not an HTTP/1.1 response: " + std::string(status_line));
-    out.status = std::stoi(std::string(status_line.substr(9, 3)));
+    out.status = static_cast<int>(parse_number(status_line.substr(9, 3), 10, "status line"));
     out.reason = std::string(trim(status_line.substr(12)));
     out.headers.clear();
     for (std::size_t at = line_end + 2; at < head.size();) {
@@ -106,7 +115,8 @@ std::optional<Response> read_response(TcpClient& socket, std::string& buffer,
     while (true) {
       std::size_t crlf;
       if (!find_line(socket, buffer, at, crlf, deadline)) return std::nullopt;
-      const std::size_t size = std::stoul(buffer.substr(at, crlf - at), nullptr, 16);
+      const auto line = std::string_view(buffer).substr(at, crlf - at);
+      const std::size_t size = parse_number(line.substr(0, line.find(';')), 16, "chunk size");
       at = crlf + 2;
       if (size == 0) {  // trailers, then an empty line
         while (true) {
@@ -123,7 +133,7 @@ std::optional<Response> read_response(TcpClient& socket, std::string& buffer,
     }
     buffer.erase(0, at);
   } else if (length != out.headers.end()) {
-    const std::size_t size = std::stoul(length->second);
+    const std::size_t size = parse_number(length->second, 10, "Content-Length");
     if (!fill(socket, buffer, size, deadline)) return std::nullopt;
     out.body = buffer.substr(0, size);
     buffer.erase(0, size);
