@@ -10,13 +10,10 @@
 #include <glasshub/core/store.hpp>
 #include <glasshub/sdk.h>
 
+#include "client_io/http1.hpp"
+#include "client_io/tcp_client.hpp"
+
 #include <CLI/CLI.hpp>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 #include <nlohmann/json.hpp>
 
@@ -34,6 +31,7 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace core = glasshub::core;
+namespace client_io = glasshub::client_io;
 using nlohmann::json;
 
 // A failure to report: the message (without the prefix) and the exit status.
@@ -221,21 +219,11 @@ int config_check(const std::string& file, bool with_env) {
 
 // --- a running host ---------------------------------------------------------------------------
 
-struct HttpAnswer {
-  unsigned status;
-  std::string reason;
-  std::string body;
-};
-
 // One blocking request (GET or an empty POST) with a deadline over every step (connect, write,
 // read).
-HttpAnswer http_request(boost::beast::http::verb method, const std::string& url_text,
-                        const std::string& path, const std::string& token,
-                        std::chrono::seconds timeout) {
-  namespace asio = boost::asio;
-  namespace beast = boost::beast;
-  namespace http = beast::http;
-
+client_io::Response http_request(std::string_view method, const std::string& url_text,
+                                 const std::string& path, const std::string& token,
+                                 std::chrono::seconds timeout) {
   const auto parsed = boost::urls::parse_uri(url_text);
   if (!parsed) throw CtlError("not a URL: " + url_text);
   const auto& url = *parsed;
@@ -243,49 +231,41 @@ HttpAnswer http_request(boost::beast::http::verb method, const std::string& url_
     throw CtlError("only http:// URLs are supported, got " + url_text);
   }
   const std::string host = url.host_address();
-  const std::string port = url.has_port() ? std::string(url.port()) : "80";
+  const auto port = static_cast<uint16_t>(url.has_port() ? url.port_number() : 80);
   std::string base(url.encoded_path());
   while (!base.empty() && base.back() == '/') base.pop_back();
   const std::string target = base + path;
   const std::string where = "http://" + std::string(url.encoded_host_and_port()) + target;
 
-  asio::io_context ioc;
-  asio::ip::tcp::resolver resolver(ioc);
-  beast::tcp_stream stream(ioc);
-  beast::error_code ec;
-  const auto endpoints = resolver.resolve(host, port, ec);
-  if (ec) throw CtlError("cannot resolve " + host + ": " + ec.message());
-
-  http::request<http::empty_body> req{method, target, 11};
-  req.set(http::field::host, std::string(url.encoded_host_and_port()));
-  req.set(http::field::user_agent, "glasshubctl");
-  req.set(http::field::accept, "application/json");
-  if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
-  req.prepare_payload();  // Content-Length: 0 on the POST
-  beast::flat_buffer buffer;
-  http::response<http::string_body> res;
+  client_io::Fields fields{{"Host", std::string(url.encoded_host_and_port())},
+                           {"User-Agent", "glasshubctl"},
+                           {"Accept", "application/json"}};
+  if (!token.empty()) fields.emplace_back("Authorization", "Bearer " + token);
+  const auto deadline = client_io::Clock::now() + timeout;
+  client_io::TcpClient socket;
   std::string step = "connect to";
-
-  stream.expires_after(timeout);
-  stream.async_connect(endpoints, [&](beast::error_code e, const asio::ip::tcp::endpoint&) {
-    if ((ec = e)) return;
-    step = "send the request to";
-    http::async_write(stream, req, [&](beast::error_code e2, std::size_t) {
-      if ((ec = e2)) return;
-      step = "read the answer of";
-      http::async_read(stream, buffer, res, [&](beast::error_code e3, std::size_t) { ec = e3; });
-    });
-  });
-  ioc.run();
-  if (ec == beast::error::timeout) {
+  std::optional<client_io::Response> answer;
+  try {
+    if (socket.connect(host, port, deadline)) {
+      step = "send the request to";
+      if (socket.write_all(client_io::request_text(method, target, fields), deadline)) {
+        step = "read the answer of";
+        std::string buffer;
+        answer = client_io::read_response(socket, buffer, deadline);
+      }
+    }
+  } catch (const std::runtime_error& e) {
+    throw CtlError("cannot " + step + " " + where + ": " + e.what());
+  }
+  if (!answer) {
     throw CtlError("no answer from " + where + " within " + std::to_string(timeout.count()) + " s");
   }
-  if (ec) throw CtlError("cannot " + step + " " + where + ": " + ec.message());
-  return {res.result_int(), std::string(res.reason()), std::move(res.body())};
+  return std::move(*answer);
 }
 
 // Why the admin API refused us, as the error to print.
-CtlError admin_error(const std::string& what, const HttpAnswer& answer, const std::string& token) {
+CtlError admin_error(const std::string& what, const client_io::Response& answer,
+                     const std::string& token) {
   std::string hint;
   if (answer.status == 401 || answer.status == 403) {
     hint = token.empty() ? " (no admin token: pass --token or set GLASSHUB_ADMIN_TOKEN)"
@@ -297,7 +277,7 @@ CtlError admin_error(const std::string& what, const HttpAnswer& answer, const st
 
 int handlers(const std::string& url, std::string token, bool as_json, int timeout_s) {
   if (token.empty()) token = env("GLASSHUB_ADMIN_TOKEN").value_or("");
-  const auto answer = http_request(boost::beast::http::verb::get, url, "/admin/handlers", token,
+  const auto answer = http_request("GET", url, "/admin/handlers", token,
                                    std::chrono::seconds(timeout_s));
   if (answer.status != 200) throw admin_error("GET /admin/handlers", answer, token);
   if (as_json) {
@@ -333,7 +313,7 @@ std::string change_line(const json& c) {
 // POST /admin/reload: prints the changes, or the reasons of a refusal (exit status 3).
 int reload(const std::string& url, std::string token, bool as_json, int timeout_s) {
   if (token.empty()) token = env("GLASSHUB_ADMIN_TOKEN").value_or("");
-  const auto answer = http_request(boost::beast::http::verb::post, url, "/admin/reload", token,
+  const auto answer = http_request("POST", url, "/admin/reload", token,
                                    std::chrono::seconds(timeout_s));
   const auto doc = json::parse(answer.body, nullptr, false);
   if ((answer.status != 200 && answer.status != 422) || !doc.is_object() || !doc.contains("ok"))

@@ -1,98 +1,173 @@
 #include "support/ws_client.hpp"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/address.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/buffers_to_string.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/websocket.hpp>
+#include "client_io/http1.hpp"
+#include "client_io/tcp_client.hpp"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
+#include <openssl/evp.h>
 
-#include <deque>
+#include <array>
 #include <random>
 
 namespace glasshub::test {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
-using Clock = std::chrono::steady_clock;
+using client_io::Clock;
+using client_io::TcpClient;
 
-// All I/O is asynchronous on a private io_context that only runs inside our calls, with
-// run_one_for() bounding each wait. A read that times out stays pending and is picked up by the
-// next call, so no frame is ever lost between calls.
+namespace {
+
+// Per thread: several threads drive their own clients at once (faults_test, under TSan too).
+std::mt19937& rng() {
+  thread_local std::mt19937 generator{std::random_device{}()};
+  return generator;
+}
+
+std::array<char, 4> random_mask() {
+  const uint32_t key = rng()();
+  return {static_cast<char>(key), static_cast<char>(key >> 8), static_cast<char>(key >> 16),
+          static_cast<char>(key >> 24)};
+}
+
+// Sec-WebSocket-Key: 16 random bytes, base64.
+std::string random_key() {
+  std::array<unsigned char, 16> bytes{};
+  for (auto& b : bytes) b = static_cast<unsigned char>(rng()());
+  std::array<unsigned char, 25> b64{};
+  const int n = EVP_EncodeBlock(b64.data(), bytes.data(), static_cast<int>(bytes.size()));
+  return std::string(reinterpret_cast<const char*>(b64.data()), static_cast<std::size_t>(n));
+}
+
+}  // namespace
+
+// RFC 6455's client side on a blocking socket: every wait ends at the call's deadline, and bytes
+// read but not yet parsed stay in `in` for the next call, so no frame is lost between calls.
+// Pings are answered and the peer's close is echoed while reading, as a browser does.
 struct WsClient::Impl {
-  asio::io_context ioc;
-  websocket::stream<beast::tcp_stream> ws{ioc};
-  beast::flat_buffer buffer;
+  TcpClient socket;
   bool upgraded = false;
-  bool read_pending = false;
-  std::deque<WsFrame> inbox;
+  std::string in;       // received, not yet parsed (a frame straddling reads)
+  std::string message;  // fragments of a message being assembled
+  bool message_open = false;
+  bool message_binary = false;
+  std::optional<CloseInfo> peer_close;  // its close frame arrived; the end of the stream follows
+  bool close_sent = false;
   std::optional<CloseInfo> closed;
   std::vector<ControlFrame> controls;
-  int receive_buffer = 0;
-  int max_segment = 0;
+  client_io::TcpOptions options;
 
-  ~Impl() {
-    // Abort pending operations and let their handlers run while everything is still alive.
-    beast::error_code ignored;
-    beast::get_lowest_layer(ws).socket().close(ignored);
-    ioc.restart();
-    ioc.poll();
+  void finish(CloseInfo info) {
+    closed = std::move(info);
+    socket.close();
   }
 
-  // Runs handlers until `done()` or the deadline; returns done().
-  template <class Pred>
-  bool run_until(Pred done, Clock::time_point deadline) {
-    while (!done()) {
-      const auto now = Clock::now();
-      if (now >= deadline) return false;
-      if (ioc.stopped()) ioc.restart();
-      if (ioc.run_one_for(deadline - now) == 0 && ioc.stopped() && !done()) {
-        return done();  // no work left: nothing more can happen
-      }
+  // Writes `bytes`; throws TimeoutError after 5 s, ClosedError when the socket fails.
+  void write_all(std::string_view bytes) {
+    try {
+      if (!socket.write_all(bytes, Clock::now() + std::chrono::seconds(5)))
+        throw TimeoutError("WsClient: write did not complete within 5 s");
+    } catch (const TimeoutError&) {
+      throw;
+    } catch (const std::runtime_error& e) {
+      throw ClosedError(std::string("WsClient: write failed: ") + e.what());
+    }
+  }
+
+  // One frame of ours, best effort (the peer may be gone already).
+  void send_control(Opcode opcode, std::string_view payload) {
+    std::string frame;
+    rfc6455::append_frame(frame, payload, opcode, true, random_mask());
+    try {
+      socket.write_all(frame, Clock::now() + std::chrono::seconds(1));
+    } catch (const std::runtime_error&) {
+    }
+  }
+
+  // Reads what arrives into `in`; at the end of the stream (or a failure) the client is closed.
+  // False when nothing arrived before the deadline.
+  bool receive(Clock::time_point deadline) {
+    try {
+      const auto r = socket.read_some(in, deadline);
+      if (r == TcpClient::Read::timeout) return false;
+      if (r == TcpClient::Read::end) finish(peer_close.value_or(CloseInfo{1006, "end of stream"}));
+    } catch (const std::runtime_error& e) {
+      finish(peer_close.value_or(CloseInfo{1006, e.what()}));
     }
     return true;
   }
 
-  void start_read() {
-    if (read_pending || closed || !upgraded) return;
-    read_pending = true;
-    ws.async_read(buffer, [this](beast::error_code ec, std::size_t) {
-      read_pending = false;
-      if (ec) {
-        if (ec == websocket::error::closed) {
-          closed = CloseInfo{static_cast<uint16_t>(ws.reason().code),
-                             std::string(ws.reason().reason.data(), ws.reason().reason.size())};
-        } else {
-          closed = CloseInfo{1006, ec.message()};
-        }
-        return;
-      }
-      inbox.push_back(WsFrame{!ws.got_text(), beast::buffers_to_string(buffer.data())});
-      buffer.consume(buffer.size());
-    });
+  // A frame the host may not send: answered with 1002, and the client is closed.
+  void violation(const std::string& what) {
+    send_control(Opcode::close, std::string{'\x03', '\xEA'});
+    finish(CloseInfo{1006, "protocol violation by the host: " + what});
   }
 
-  void write(std::string_view bytes, bool binary) {
+  // Takes the next whole frame out of `in`: a finished message lands in `ready`, control frames
+  // are handled here. False when `in` holds no whole frame.
+  bool parse_one(std::optional<WsFrame>& ready) {
+    const auto h = rfc6455::parse_header(in);
+    if (!h || in.size() - h->header_size < h->payload_size) return false;
+    std::string payload = in.substr(h->header_size, h->payload_size);
+    in.erase(0, h->header_size + h->payload_size);
+    if (peer_close) return true;  // nothing follows a close frame
+    if (h->masked) return violation("a masked frame"), true;
+    if (h->rsv != 0) return violation("a reserved bit"), true;
+    const auto opcode = static_cast<Opcode>(h->opcode);
+    switch (opcode) {
+      case Opcode::ping:
+      case Opcode::pong:
+      case Opcode::close: {
+        if (!h->fin || payload.size() > 125) return violation("a bad control frame"), true;
+        const auto kind = opcode == Opcode::ping   ? ControlFrame::Kind::ping
+                          : opcode == Opcode::pong ? ControlFrame::Kind::pong
+                                                   : ControlFrame::Kind::close;
+        if (opcode != Opcode::close) {
+          controls.push_back(ControlFrame{kind, payload, Clock::now()});
+          if (opcode == Opcode::ping) send_control(Opcode::pong, payload);
+          return true;
+        }
+        const auto c = rfc6455::parse_close(payload);
+        controls.push_back(ControlFrame{kind, std::string(c.reason), Clock::now()});
+        peer_close = CloseInfo{c.code, std::string(c.reason)};
+        if (!close_sent) send_control(Opcode::close, payload.substr(0, payload.empty() ? 0 : 2));
+        close_sent = true;
+        return true;
+      }
+      case Opcode::text:
+      case Opcode::binary:
+        if (message_open) return violation("a new message inside a fragmented one"), true;
+        message_binary = opcode == Opcode::binary;
+        message = std::move(payload);
+        break;
+      case Opcode::continuation:
+        if (!message_open) return violation("a continuation with no message open"), true;
+        message += payload;
+        break;
+      default:
+        return violation("opcode " + std::to_string(h->opcode)), true;
+    }
+    message_open = !h->fin;
+    if (h->fin) ready = WsFrame{message_binary, std::move(message)};
+    return true;
+  }
+
+  // The next whole message; nullopt when the socket closed (`closed` set) or the deadline passed.
+  std::optional<WsFrame> next(Clock::time_point deadline) {
+    if (!upgraded) return std::nullopt;
+    while (!closed) {
+      std::optional<WsFrame> ready;
+      while (!closed && parse_one(ready)) {
+        if (ready) return ready;
+      }
+      if (!closed && !receive(deadline)) return std::nullopt;
+    }
+    return std::nullopt;
+  }
+
+  void write(std::string_view bytes, Opcode opcode) {
     if (!upgraded) throw std::logic_error("WsClient: send before a successful connect");
     if (closed) throw ClosedError("WsClient: send on a closed socket (" + closed->reason + ")");
-    ws.binary(binary);
-    bool done = false;
-    beast::error_code result;
-    ws.async_write(asio::buffer(bytes.data(), bytes.size()), [&](beast::error_code ec, std::size_t) {
-      result = ec;
-      done = true;
-    });
-    if (!run_until([&] { return done; }, Clock::now() + std::chrono::seconds(5))) {
-      throw TimeoutError("WsClient: write did not complete within 5 s");
-    }
-    if (result) throw ClosedError("WsClient: write failed: " + result.message());
+    std::string frame;
+    rfc6455::append_frame(frame, bytes, opcode, true, random_mask());
+    write_all(frame);
   }
 };
 
@@ -104,84 +179,53 @@ WsClient& WsClient::operator=(WsClient&&) noexcept = default;
 UpgradeResult WsClient::connect(uint16_t port, const std::string& target, const Headers& headers,
                                 milliseconds timeout) {
   auto& s = *impl_;
+  if (s.upgraded) throw std::logic_error("WsClient: connect on a client that is connected");
   const auto deadline = Clock::now() + timeout;
-  const asio::ip::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), port);
-
-  s.ws.set_option(websocket::stream_base::decorator([headers](websocket::request_type& req) {
-    req.set(beast::http::field::user_agent, "glasshub-tests");
-    for (const auto& [name, value] : headers) req.set(name, value);
-  }));
-
-  s.ws.control_callback([&s](websocket::frame_type kind, beast::string_view payload) {
-    const auto k = kind == websocket::frame_type::ping   ? ControlFrame::Kind::ping
-                   : kind == websocket::frame_type::pong ? ControlFrame::Kind::pong
-                                                         : ControlFrame::Kind::close;
-    s.controls.push_back(
-        ControlFrame{k, std::string(payload.data(), payload.size()), Clock::now()});
-  });
-  if (s.receive_buffer > 0 || s.max_segment > 0) {
-    auto& socket = beast::get_lowest_layer(s.ws).socket();
-    socket.open(asio::ip::tcp::v4());
-    if (s.receive_buffer > 0)
-      socket.set_option(asio::socket_base::receive_buffer_size(s.receive_buffer));
-    if (s.max_segment > 0 && ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_MAXSEG,
-                                          &s.max_segment, sizeof s.max_segment) != 0)
-      throw std::runtime_error("WsClient: setsockopt(TCP_MAXSEG) failed");
+  const std::string host = "127.0.0.1:" + std::to_string(port);
+  const std::string key = random_key();
+  client_io::Fields fields{{"User-Agent", "glasshub-tests"}};
+  fields.insert(fields.end(), headers.begin(), headers.end());
+  s.in.clear();
+  std::optional<client_io::Response> answer;
+  try {
+    if (s.socket.connect("127.0.0.1", port, deadline, s.options) &&
+        s.socket.write_all(rfc6455::upgrade_request(host, target, key, fields), deadline))
+      answer = client_io::read_response(s.socket, s.in, deadline);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error("WsClient: connect to " + host + target + " failed: " + e.what());
   }
-
-  websocket::response_type res;
-  bool done = false;
-  beast::error_code failure;
-  beast::get_lowest_layer(s.ws).expires_after(timeout);
-  beast::get_lowest_layer(s.ws).async_connect(endpoint, [&](beast::error_code ec) {
-    if (ec) {
-      failure = ec;
-      done = true;
-      return;
-    }
-    s.ws.async_handshake(res, "127.0.0.1:" + std::to_string(port), target,
-                         [&](beast::error_code ec2) {
-                           failure = ec2;
-                           done = true;
-                         });
-  });
-  if (!s.run_until([&] { return done; }, deadline + std::chrono::milliseconds(100))) {
-    throw TimeoutError("WsClient: handshake on " + target + " timed out");
-  }
-  beast::get_lowest_layer(s.ws).expires_never();
+  if (!answer) throw TimeoutError("WsClient: handshake on " + target + " timed out");
 
   UpgradeResult out;
-  out.status = static_cast<int>(res.result_int());
-  out.body = res.body();
-  if (!failure) {
-    out.upgraded = true;
-    s.upgraded = true;
-    // Back-to-back small messages leave at once instead of waiting for the previous one's ACK.
-    beast::error_code ignored;
-    beast::get_lowest_layer(s.ws).socket().set_option(asio::ip::tcp::no_delay(true), ignored);
+  out.status = answer->status;
+  if (answer->status != 101) {  // refused with an HTTP answer
+    out.body = std::move(answer->body);
+    s.socket.close();
     return out;
   }
-  if (out.status != 0 && out.status != 101) return out;  // refused with an HTTP answer
-  throw std::runtime_error("WsClient: connect to 127.0.0.1:" + std::to_string(port) + target +
-                           " failed: " + failure.message());
+  const auto header = [&](const char* name) {
+    const auto it = answer->headers.find(name);
+    return it == answer->headers.end() ? std::string() : it->second;
+  };
+  if (client_io::lowercase(header("upgrade")) != "websocket" ||
+      client_io::lowercase(header("connection")).find("upgrade") == std::string::npos)
+    throw std::runtime_error("WsClient: " + host + target + " answered 101 without upgrading");
+  if (header("sec-websocket-accept") != rfc6455::accept_key(key))
+    throw std::runtime_error("WsClient: " + host + target + " answered a wrong Sec-WebSocket-Accept");
+  s.upgraded = true;  // frames sent right behind the 101 stay in `in`
+  out.upgraded = true;
+  // Back-to-back small messages leave at once instead of waiting for the previous one's ACK.
+  s.socket.set_no_delay();
+  return out;
 }
 
-void WsClient::send_text(std::string_view text) { impl_->write(text, false); }
-void WsClient::send_json(const nlohmann::json& message) { impl_->write(message.dump(), false); }
-void WsClient::send_binary(std::string_view bytes) { impl_->write(bytes, true); }
+void WsClient::send_text(std::string_view text) { impl_->write(text, Opcode::text); }
+void WsClient::send_json(const nlohmann::json& message) { impl_->write(message.dump(), Opcode::text); }
+void WsClient::send_binary(std::string_view bytes) { impl_->write(bytes, Opcode::binary); }
 
 std::optional<WsFrame> WsClient::read_frame(milliseconds timeout) {
   auto& s = *impl_;
-  const auto deadline = Clock::now() + timeout;
-  if (s.inbox.empty()) {
-    s.start_read();
-    s.run_until([&] { return !s.inbox.empty() || s.closed.has_value(); }, deadline);
-  }
-  if (!s.inbox.empty()) {
-    WsFrame frame = std::move(s.inbox.front());
-    s.inbox.pop_front();
-    return frame;
-  }
+  if (auto frame = s.next(Clock::now() + timeout)) return frame;
   if (s.closed) {
     throw ClosedError("WsClient: socket closed (code " + std::to_string(s.closed->code) + ", " +
                       s.closed->reason + ")");
@@ -248,9 +292,7 @@ CloseInfo WsClient::expect_closed(milliseconds timeout) {
   auto& s = *impl_;
   const auto deadline = Clock::now() + timeout;
   while (!s.closed) {
-    s.inbox.clear();
-    s.start_read();
-    if (!s.run_until([&] { return !s.inbox.empty() || s.closed.has_value(); }, deadline)) {
+    if (!s.next(deadline) && !s.closed) {
       throw TimeoutError("WsClient: socket still open after " + std::to_string(timeout.count()) +
                          " ms");
     }
@@ -261,21 +303,21 @@ CloseInfo WsClient::expect_closed(milliseconds timeout) {
 void WsClient::close(uint16_t code) {
   auto& s = *impl_;
   if (!s.upgraded || s.closed) return;
-  bool done = false;
-  s.ws.async_close(websocket::close_reason(code), [&](beast::error_code) { done = true; });
-  s.run_until([&] { return done && !s.read_pending; }, Clock::now() + std::chrono::seconds(1));
-  if (!s.closed) s.closed = CloseInfo{code, "closed by client"};
+  if (!s.close_sent) {
+    s.send_control(Opcode::close, std::string{static_cast<char>(code >> 8), static_cast<char>(code)});
+    s.close_sent = true;
+  }
+  // Messages still in flight are dropped until the peer's close and its end of the stream.
+  const auto deadline = Clock::now() + std::chrono::seconds(1);
+  while (!s.closed && s.next(deadline)) {
+  }
+  if (!s.closed) s.finish(CloseInfo{code, "closed by client"});
 }
 
 void WsClient::reset() {
   auto& s = *impl_;
   if (!s.upgraded || s.closed) return;
-  auto& socket = beast::get_lowest_layer(s.ws).socket();
-  beast::error_code ignored;
-  socket.set_option(asio::socket_base::linger(true, 0), ignored);  // close() then sends RST
-  socket.close(ignored);
-  s.ioc.restart();
-  s.ioc.poll();  // the aborted read's handler runs now, while everything is alive
+  s.socket.close(/*reset=*/true);
   s.closed = CloseInfo{1006, "reset by client"};
 }
 
@@ -289,41 +331,19 @@ std::size_t WsClient::pings_received() const {
   return n;
 }
 
-void WsClient::set_receive_buffer(int bytes) { impl_->receive_buffer = bytes; }
-void WsClient::set_max_segment(int bytes) { impl_->max_segment = bytes; }
+void WsClient::set_receive_buffer(int bytes) { impl_->options.receive_buffer = bytes; }
+void WsClient::set_max_segment(int bytes) { impl_->options.max_segment = bytes; }
 
 void WsClient::send_raw(std::string_view bytes) {
   auto& s = *impl_;
   if (!s.upgraded) throw std::logic_error("WsClient: send_raw before a successful connect");
-  auto& socket = beast::get_lowest_layer(s.ws).socket();
-  std::size_t written = 0;
-  while (written < bytes.size()) {  // one call, unless the kernel takes less (it does not here)
-    beast::error_code ec;
-    written += socket.write_some(asio::buffer(bytes.data() + written, bytes.size() - written), ec);
-    if (ec) throw ClosedError("WsClient: raw write failed: " + ec.message());
-  }
+  if (!s.socket.is_open()) throw ClosedError("WsClient: raw write on a closed socket");
+  s.write_all(bytes);
 }
 
 std::string client_frame(std::string_view payload, Opcode opcode, bool fin) {
-  static std::mt19937 rng{std::random_device{}()};
   std::string out;
-  out.push_back(static_cast<char>((fin ? 0x80 : 0x00) | static_cast<uint8_t>(opcode)));
-  const uint64_t n = payload.size();
-  if (n < 126) {
-    out.push_back(static_cast<char>(0x80 | n));
-  } else if (n <= 0xFFFF) {
-    out.push_back(static_cast<char>(0x80 | 126));
-    for (int shift = 8; shift >= 0; shift -= 8) out.push_back(static_cast<char>(n >> shift));
-  } else {
-    out.push_back(static_cast<char>(0x80 | 127));
-    for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(n >> shift));
-  }
-  const uint32_t key = rng();
-  char mask[4];
-  for (int i = 0; i < 4; ++i) mask[i] = static_cast<char>(key >> (8 * i));
-  out.append(mask, 4);
-  for (std::size_t i = 0; i < payload.size(); ++i)
-    out.push_back(static_cast<char>(payload[i] ^ mask[i % 4]));
+  rfc6455::append_frame(out, payload, opcode, fin, random_mask());
   return out;
 }
 

@@ -2,6 +2,7 @@
 // background. It plays the phone (or an app server) against a real glasshub process.
 #pragma once
 
+#include "client_io/rfc6455.hpp"
 #include "support/http_client.hpp"
 
 #include <nlohmann/json.hpp>
@@ -59,8 +60,7 @@ struct ControlFrame {
 };
 
 // WebSocket opcodes, for frames built by hand.
-enum class Opcode : uint8_t { continuation = 0x0, text = 0x1, binary = 0x2, close = 0x8,
-                              ping = 0x9, pong = 0xA };
+using rfc6455::Opcode;
 
 // One client-to-server frame, masked as RFC 6455 requires, ready for WsClient::send_raw.
 std::string client_frame(std::string_view payload, Opcode opcode = Opcode::text, bool fin = true);

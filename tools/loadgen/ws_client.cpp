@@ -1,12 +1,13 @@
 #include "ws_client.hpp"
 
+#include "client_io/rfc6455.hpp"
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/write.hpp>
 
 #include <chrono>
 #include <cstdint>
-#include <cstring>
 
 namespace glasshub::loadgen {
 
@@ -23,7 +24,7 @@ char* thread_read_buffer() {
 
 // Any key works for a client: servers only unmask, and on loopback nothing sits in between to
 // be confused by predictable bytes. Zero keeps the payload as it is.
-constexpr char mask_key[4] = {0, 0, 0, 0};
+constexpr std::array<char, 4> mask_key{};
 
 }  // namespace
 
@@ -32,10 +33,7 @@ WsClient::WsClient(asio::io_context& ioc, WsClientListener& listener, int user, 
 
 void WsClient::open(const asio::ip::tcp::endpoint& endpoint, const std::string& target) {
   const std::string host = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
-  std::string request = "GET " + target + " HTTP/1.1\r\nHost: " + host +
-                        "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                        "Sec-WebSocket-Version: 13\r\n\r\n";
+  std::string request = rfc6455::upgrade_request(host, target, "dGhlIHNhbXBsZSBub25jZQ==");
   deadline_.expires_after(std::chrono::seconds(10));
   deadline_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
     if (!ec && !self->open_) self->fail("upgrade", "The socket was closed due to a timeout");
@@ -107,27 +105,13 @@ void WsClient::on_readable(const boost::system::error_code& wait_ec) {
 
 bool WsClient::consume() {
   std::size_t at = 0;
-  const auto* p = reinterpret_cast<const unsigned char*>(in_.data());
-  while (in_.size() - at >= 2) {
-    const unsigned char b0 = p[at], b1 = p[at + 1];
-    std::size_t header = 2;
-    uint64_t length = b1 & 0x7f;
-    if (length == 126) {
-      if (in_.size() - at < 4) break;
-      length = (uint64_t{p[at + 2]} << 8) | p[at + 3];
-      header = 4;
-    } else if (length == 127) {
-      if (in_.size() - at < 10) break;
-      length = 0;
-      for (int i = 0; i < 8; ++i) length = (length << 8) | p[at + 2 + i];
-      header = 10;
-    }
-    if (b1 & 0x80) return fail("read", "a masked frame from the server"), false;
-    if (in_.size() - at - header < length) break;
-    const std::string_view payload(in_.data() + at + header, length);
-    at += header + length;
-    const bool fin = b0 & 0x80;
-    switch (b0 & 0x0f) {
+  while (const auto h = rfc6455::parse_header(std::string_view(in_).substr(at))) {
+    if (h->masked) return fail("read", "a masked frame from the server"), false;
+    if (in_.size() - at - h->header_size < h->payload_size) break;
+    const std::string_view payload(in_.data() + at + h->header_size, h->payload_size);
+    at += h->header_size + h->payload_size;
+    const bool fin = h->fin;
+    switch (h->opcode) {
       case 0x0:  // continuation
         message_.append(payload);
         if (fin) {
@@ -138,23 +122,23 @@ bool WsClient::consume() {
       case 0x1:
       case 0x2:
         if (fin) {
-          listener_.on_message(*this, payload, (b0 & 0x0f) == 0x2);
+          listener_.on_message(*this, payload, h->opcode == 0x2);
         } else {
-          message_binary_ = (b0 & 0x0f) == 0x2;
+          message_binary_ = h->opcode == 0x2;
           message_.assign(payload);
         }
         break;
       case 0x8: {  // the host closes: report its code and reason
         std::string why = "closed by the host";
         if (payload.size() >= 2) {
-          const auto* c = reinterpret_cast<const unsigned char*>(payload.data());
-          why += " with " + std::to_string((c[0] << 8) | c[1]);
-          if (payload.size() > 2) why += " (" + std::string(payload.substr(2)) + ")";
+          const auto close = rfc6455::parse_close(payload);
+          why += " with " + std::to_string(close.code);
+          if (!close.reason.empty()) why += " (" + std::string(close.reason) + ")";
         }
         return fail("read", why), false;
       }
       case 0x9:
-        append_frame(0xA, payload);
+        append_frame(rfc6455::Opcode::pong, payload);
         if (!writing_) do_write();
         break;
       default:  // pong
@@ -168,29 +152,12 @@ bool WsClient::consume() {
 
 void WsClient::send(std::string_view text, bool binary) {
   if (done_ || !open_) return;
-  append_frame(binary ? 0x2 : 0x1, text);
+  append_frame(binary ? rfc6455::Opcode::binary : rfc6455::Opcode::text, text);
   if (!writing_) do_write();
 }
 
-void WsClient::append_frame(unsigned char opcode, std::string_view payload) {
-  char header[14];
-  std::size_t n = 0;
-  header[n++] = static_cast<char>(0x80 | opcode);
-  const std::size_t size = payload.size();
-  if (size < 126) {
-    header[n++] = static_cast<char>(0x80 | size);
-  } else if (size <= 0xffff) {
-    header[n++] = static_cast<char>(0x80 | 126);
-    header[n++] = static_cast<char>(size >> 8);
-    header[n++] = static_cast<char>(size);
-  } else {
-    header[n++] = static_cast<char>(0x80 | 127);
-    for (int i = 7; i >= 0; --i) header[n++] = static_cast<char>(uint64_t{size} >> (8 * i));
-  }
-  std::memcpy(header + n, mask_key, 4);
-  n += 4;
-  fill_.append(header, n);
-  fill_.append(payload);
+void WsClient::append_frame(rfc6455::Opcode opcode, std::string_view payload) {
+  rfc6455::append_frame(fill_, payload, opcode, /*fin=*/true, mask_key);
 }
 
 void WsClient::do_write() {

@@ -6,6 +6,8 @@
 // (worker.cpp).
 #pragma once
 
+#include "client_io/rfc6455.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -54,7 +56,7 @@ class WsClient : public std::enable_shared_from_this<WsClient> {
   void on_readable(const boost::system::error_code& ec);
   // Parses the whole frames of in_; false once the client is done.
   bool consume();
-  void append_frame(unsigned char opcode, std::string_view payload);
+  void append_frame(rfc6455::Opcode opcode, std::string_view payload);
   void do_write();
   void fail(std::string_view stage, std::string message);
 
