@@ -123,6 +123,7 @@ struct last_type {
   std::size_t index = 0;
 
   std::size_t of(std::string_view type) noexcept {
+    if (type.empty()) return catalog_index(type);  // no bytes to compare (and a null data())
     if (type.size() == size && std::memcmp(type.data(), name, size) == 0) return index;
     index = catalog_index(type);
     size = type.size() <= sizeof name ? type.size() : sizeof name + 1;
