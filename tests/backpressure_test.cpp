@@ -55,6 +55,20 @@ bool is_relayed(const std::string& frame, int seq) {
          frame.find(R"("data":)" + bulk_event(seq)) != std::string::npos;
 }
 
+// An app socket for `sid`, subscribed to "bulk", with small kernel buffers and a real network's
+// segment size, so that what it does not read piles up in the host's queue rather than in
+// loopback's multi-megabyte buffers.
+WsClient small_buffered_app(const TestHost& host, const std::string& sid) {
+  WsClient app;
+  app.set_receive_buffer(16 * 1024);
+  app.set_max_segment(1460);
+  REQUIRE(app.connect(host.port(), "/app-ws").upgraded);
+  app.send_json(app_init(sid));
+  app.read_until_type("device_state_update");
+  subscribe(app, sid, {"bulk"});
+  return app;
+}
+
 }  // namespace
 
 TEST_CASE("An app that stops reading is closed with 1013; the others get every event",
@@ -68,15 +82,7 @@ TEST_CASE("An app that stops reading is closed with 1013; the others get every e
   const auto stalled_sid = allow_app(phone);
   const auto reader_sid = allow_app(phone, kReaderPackage);
 
-  // Small kernel buffers and a real network's segment size, so that what the stalled app does
-  // not read piles up in the host's queue rather than in loopback's multi-megabyte buffers.
-  WsClient stalled;
-  stalled.set_receive_buffer(16 * 1024);
-  stalled.set_max_segment(1460);
-  REQUIRE(stalled.connect(host.port(), "/app-ws").upgraded);
-  stalled.send_json(app_init(stalled_sid));
-  stalled.read_until_type("device_state_update");
-  subscribe(stalled, stalled_sid, {"bulk"});
+  WsClient stalled = small_buffered_app(host, stalled_sid);
   auto reader = connect_app(host.port(), reader_sid, kReaderPackage, "reader-key");
   subscribe(reader, reader_sid, {"bulk"}, kReaderPackage);
 
@@ -154,13 +160,7 @@ TEST_CASE("An app that pauses reading below its queue cap gets every event once 
   TestHost host(setup);
   auto phone = host.connect_phone(kUser);
   const auto sid = allow_app(phone);
-  WsClient paused;
-  paused.set_receive_buffer(16 * 1024);
-  paused.set_max_segment(1460);
-  REQUIRE(paused.connect(host.port(), "/app-ws").upgraded);
-  paused.send_json(app_init(sid));
-  paused.read_until_type("device_state_update");
-  subscribe(paused, sid, {"bulk"});
+  WsClient paused = small_buffered_app(host, sid);
 
   for (int seq = 0; seq < kEvents; ++seq) phone.send_text(bulk_event(seq));
   // Everything the kernel would not take is in the host's queue now (or soon: the phone's

@@ -1,5 +1,6 @@
+// ws_connection's lifecycle: the socket's options, the handshake, opening and closing. The read
+// side, the send side, the deadlines and the registry have their own files.
 #include "ws_connection.hpp"
-
 
 #include <glasshub/core/live_settings.hpp>
 #include <glasshub/core/log.hpp>
@@ -11,19 +12,12 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
-#include <cstring>
-#include <vector>
 
 namespace glasshub::host {
 
 namespace {
 
 std::atomic<uint64_t> next_id{1};
-std::atomic<std::size_t> open_sockets{0};
-// Every open socket, so shutdown also reaches those the hub does not know (apps before init).
-std::mutex registry_mutex;
-ws_connection* registry_head = nullptr;
-std::optional<std::pair<uint16_t, std::string>> shutting_down;  // set by close_all
 
 std::string refusal(std::string_view status, std::string_view extra_headers,
                     std::string_view body) {
@@ -60,28 +54,8 @@ ws_connection::ws_connection(tcp::socket&& socket, const socket_strand& strand,
 }
 
 ws_connection::~ws_connection() {
-  std::lock_guard lock(registry_mutex);  // normally done in on_done; not when torn down unclosed
-  delist();
+  delist();  // normally done in on_done; not when torn down unclosed
 }
-
-void ws_connection::enlist() {
-  listed_ = true;
-  listed_prev_ = nullptr;
-  listed_next_ = registry_head;
-  if (registry_head) registry_head->listed_prev_ = this;
-  registry_head = this;
-}
-
-void ws_connection::delist() {
-  if (!listed_) return;
-  listed_ = false;
-  if (listed_prev_) listed_prev_->listed_next_ = listed_next_;
-  else registry_head = listed_next_;
-  if (listed_next_) listed_next_->listed_prev_ = listed_prev_;
-  listed_prev_ = listed_next_ = nullptr;
-}
-
-std::size_t ws_connection::open_count() noexcept { return open_sockets.load(); }
 
 std::string_view ws_connection::refused_reason() const noexcept {
   switch (failed_code_) {
@@ -90,27 +64,6 @@ std::string_view ws_connection::refused_reason() const noexcept {
     case ws::close_code::too_big: return "message_too_big";
     default: return {};
   }
-}
-
-uint64_t ws_connection::queued_bytes_total() {
-  uint64_t total = 0;
-  std::lock_guard lock(registry_mutex);  // a listed socket is whole: it delists before dying
-  for (ws_connection* c = registry_head; c; c = c->listed_next_) {
-    std::lock_guard out(c->out_mutex_);
-    total += c->queued_locked();
-  }
-  return total;
-}
-
-void ws_connection::close_all(uint16_t code, const std::string& reason) {
-  std::vector<std::shared_ptr<ws_connection>> open;
-  {
-    std::lock_guard lock(registry_mutex);
-    shutting_down.emplace(code, reason);  // sockets accepted from now on are closed at once
-    for (ws_connection* c = registry_head; c; c = c->listed_next_)
-      if (auto conn = c->weak_from_this().lock()) open.push_back(std::move(conn));
-  }
-  for (auto& conn : open) conn->close(code, reason);
 }
 
 // An endpoint that throws loses its socket (1011, as the reference does), never the process.
@@ -179,13 +132,7 @@ void ws_connection::run(std::string response, bool accepted) {
 
 void ws_connection::open() {
   opened_ = true;
-  ++open_sockets;
-  std::optional<std::pair<uint16_t, std::string>> closing_all;
-  {
-    std::lock_guard lock(registry_mutex);
-    enlist();
-    closing_all = shutting_down;
-  }
+  const auto closing_all = enlist();
   if (closing_all) {  // accepted while shutting down: no session, just the close handshake
     close(closing_all->first, closing_all->second);
     return;
@@ -199,11 +146,7 @@ void ws_connection::on_done(uint16_t code) {
   done_ = true;
   closing_ = true;
   if (!opened_) return;
-  --open_sockets;
-  {
-    std::lock_guard lock(registry_mutex);
-    delist();
-  }
+  delist();
   if (core::log_enabled(spdlog::level::debug))
     core::log_line(spdlog::level::debug, "websocket_closed",
                    "websocket " + std::to_string(id_) + ": closed with " + std::to_string(code));
@@ -235,45 +178,6 @@ void ws_connection::do_close(uint16_t code, const std::string& reason, bool disc
   close_sent_ = true;
   post_flush();
   arm_close_deadline();  // the read loop waits for the peer's close until then
-}
-
-// --- timers ------------------------------------------------------------------------------------
-
-void ws_connection::arm_keepalive() {
-  if (!keepalive_ || close_sent_ || done_) return;
-  timer_.arm(std::chrono::milliseconds(core::live_settings.websocket.app_ping_interval_ms()));
-}
-
-void ws_connection::arm_close_deadline() {
-  close_deadline_ = true;
-  // After our close frame, a peer that neither reads nor answers loses its TCP connection.
-  timer_.arm(std::chrono::milliseconds(
-      core::live_settings.websocket.close_timeout_ms()));  // replaces a keepalive tick
-}
-
-// On the wheel's thread: only a live connection hears it, on its strand.
-void ws_connection::timer_due(void* self, uint32_t generation) {
-  if (auto conn = static_cast<ws_connection*>(self)->weak_from_this().lock())
-    net::post(conn->strand_, [conn, generation] {
-      if (conn->timer_.current(generation)) conn->on_timer();
-    });
-}
-
-void ws_connection::on_timer() {
-  if (close_deadline_) return shut();
-  if (close_sent_ || done_) return;
-  if (received_) {
-    received_ = false;
-    ping_sent_ = false;
-  } else if (!ping_sent_) {
-    queue_control(ws::opcode::ping, {});
-    ping_sent_ = true;
-  } else {  // a ping and a whole interval without a byte: gone
-    core::log_line(spdlog::level::info, "websocket_timeout",
-                   "websocket " + std::to_string(id_) + ": no answer to ping");
-    return shut();
-  }
-  arm_keepalive();
 }
 
 }  // namespace glasshub::host

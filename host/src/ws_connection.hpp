@@ -99,9 +99,10 @@ class ws_connection final : public core::Connection,
   void finish();
   void drain();
   void shut();
-  // The list of open sockets (close_all, queued_bytes_total), under the registry's lock.
-  void enlist();
-  void delist();
+  // The list of open sockets (close_all, queued_bytes_total; ws_connection_registry.cpp).
+  // enlist() says whether close_all already ran (its code and reason): the socket then closes.
+  std::optional<std::pair<uint16_t, std::string>> enlist();
+  void delist();  // no-op when not listed
   void arm_keepalive();
   void arm_close_deadline();
   static void timer_due(void* self, uint32_t generation);  // coarse_timer::fire_fn
