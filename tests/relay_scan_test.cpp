@@ -46,6 +46,10 @@ const std::vector<std::string> kSeeds = {
     R"({"type":"button_press","buttonId":"main","pressType":"long","x":-0.5E-3})",
     R"({"type":"vad","status":true,"arr":[],"obj":{}})",
     R"( {"type":"bulk" , "s":"caf\u00e9 \ud83d\ude00 \"q\" \\ \/"} )",
+    // Strings and digit runs longer than the scan's 8-byte steps, and UTF-8 inside a string.
+    R"({"type":"bench_event_long_name","u":12,"seq":1234567890123,"t":17641300001234567,"m":1})",
+    "{\"type\":\"bulk\",\"text\":\"the quick brown fox jumps over caf\xc3\xa9 \xf0\x9f\x98\x80 lazy "
+    "dogs\",\"n\":-12345678901234567890.123456789e-12}",
 };
 
 }  // namespace
@@ -67,11 +71,21 @@ TEST_CASE("The relay scan agrees with the full parser on edge cases", "[relay]")
       std::string(R"({"type":"a","x":")") + '\0' + "\"}",
   };
   for (const auto& c : cases) check(c);
+  // Each stop byte at each offset of a long string and a long number: the scan's word steps
+  // must find the first one wherever it falls.
+  const std::string word = "abcdefghijklmnopqrstuvwx";
+  const std::string digits = "123456789012345678901234";
+  for (const char stop : {'"', '\\', '\x1f', '\x01', '\x7f', ' ', '/', ':', 'a'})
+    for (std::size_t at = 0; at <= word.size(); ++at) {
+      check(R"({"type":"a","x":")" + word.substr(0, at) + stop + word.substr(at) + R"("})");
+      check(R"({"type":"a","x":)" + digits.substr(0, at) + stop + digits.substr(at) + "}");
+      check(R"({"type":"a","x":)" + digits.substr(0, at) + stop + "}");
+    }
 }
 
 TEST_CASE("The relay scan agrees with the full parser on mutated messages", "[relay]") {
   std::mt19937 rng(20261126);
-  const std::string alphabet = R"({}[]:,"\ 0123456789-+.eEtrufalsn/x)";
+  const std::string alphabet = std::string(R"({}[]:,"\ 0123456789-+.eEtrufalsn/x)") + "\x1f\x7f";
   for (const auto& seed : kSeeds) check(seed);
   for (int i = 0; i < 20000; ++i) {
     std::string text = kSeeds[rng() % kSeeds.size()];
@@ -81,6 +95,8 @@ TEST_CASE("The relay scan agrees with the full parser on mutated messages", "[re
       const std::size_t lo = 9;
       if (text.size() <= lo) break;
       const std::size_t at = lo + rng() % (text.size() - lo);
+      // Never split a UTF-8 sequence: the WebSocket layer refuses such text before the scan.
+      if (static_cast<unsigned char>(text[at]) >= 0x80) continue;
       switch (rng() % 3) {
         case 0: text.erase(at, 1); break;
         case 1: text.insert(at, 1, alphabet[rng() % alphabet.size()]); break;

@@ -260,8 +260,7 @@ struct Dispatch {
     // A phone type no plugin handles is only relayed: validated without building a DOM.
     if (maybe_relay) {
       const std::string_view peeked = peek_type(frame);
-      if (!peeked.empty() && !g->router().find(ep, peeked) &&
-          !g->router().observers(ep, peeked) &&
+      if (!peeked.empty() && g->router().unhandled(ep, peeked) &&
           is_object_of_type(frame, peeked, live_settings.websocket.max_json_depth())) {
         on_receive(peeked);
         unrouted(hub, *g, s, ep, package, peeked, frame, false, lc);

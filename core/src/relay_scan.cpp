@@ -1,6 +1,9 @@
 #include "relay_scan.hpp"
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -10,12 +13,36 @@ namespace glasshub::core {
 std::string_view peek_type(std::string_view frame) noexcept {
   constexpr std::string_view prefix = R"({"type":")";
   if (!frame.starts_with(prefix)) return {};
-  const std::size_t end = frame.find_first_of("\"\\", prefix.size());
-  if (end == std::string_view::npos || frame[end] != '"') return {};
-  return frame.substr(prefix.size(), end - prefix.size());
+  // A plain loop: find_first_of calls memchr once per byte (4 % of a core at saturation).
+  for (std::size_t i = prefix.size(); i < frame.size(); ++i) {
+    if (frame[i] == '"') return frame.substr(prefix.size(), i - prefix.size());
+    if (frame[i] == '\\') return {};
+  }
+  return {};
 }
 
 namespace {
+
+// Eight bytes at a time (SWAR): the lowest flagged byte of each test below is exact (a borrow or
+// carry only flags bytes above a true hit), so the first hit is ctz / 8. Strings and digit runs
+// were a byte loop each, most of this scan's time.
+constexpr uint64_t kOnes = 0x0101010101010101ull;
+constexpr uint64_t kHighs = 0x8080808080808080ull;
+inline uint64_t load8(const char* p) noexcept {
+  uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline uint64_t zero_bytes(uint64_t v) noexcept { return (v - kOnes) & ~v & kHighs; }
+// Bytes below n (n <= 128); bytes >= 0x80 are never flagged.
+inline uint64_t bytes_below(uint64_t v, uint64_t n) noexcept { return (v - kOnes * n) & ~v & kHighs; }
+// Bytes above n (n < 128), and every byte >= 0x80.
+inline uint64_t bytes_above(uint64_t v, uint64_t n) noexcept { return ((v + kOnes * (127 - n)) | v) & kHighs; }
+// Bytes a JSON string cannot hold as they are: '"', '\\' and controls.
+inline uint64_t string_stops(uint64_t v) noexcept {
+  return bytes_below(v, 0x20) | zero_bytes(v ^ (kOnes * '"')) | zero_bytes(v ^ (kOnes * '\\'));
+}
+inline uint64_t non_digits(uint64_t v) noexcept { return bytes_below(v, '0') | bytes_above(v, '9'); }
 
 // A validating scan of RFC 8259 JSON with nlohmann's acceptance rules (numbers must fit a
 // double, \u escapes must pair surrogates), storing nothing. Text frames reach it already checked
@@ -71,6 +98,14 @@ class Scanner {
     const char* start = p_;
     escaped = false;
     while (p_ != end_) {
+      if (end_ - p_ >= 8) {
+        if (const uint64_t stops = string_stops(load8(p_)); stops == 0) {
+          p_ += 8;
+          continue;
+        } else {
+          p_ += std::countr_zero(stops) / 8;
+        }
+      }
       const auto c = static_cast<unsigned char>(*p_);
       if (c == '"') {
         raw = std::string_view(start, static_cast<std::size_t>(p_ - start));
@@ -107,6 +142,14 @@ class Scanner {
 
   bool digits() {
     const char* start = p_;
+    while (end_ - p_ >= 8) {
+      const uint64_t stops = non_digits(load8(p_));
+      if (stops != 0) {
+        p_ += std::countr_zero(stops) / 8;
+        return p_ != start;
+      }
+      p_ += 8;
+    }
     while (p_ != end_ && *p_ >= '0' && *p_ <= '9') ++p_;
     return p_ != start;
   }

@@ -1,5 +1,7 @@
 #include "subscriptions.hpp"
 
+#include "short_strings.hpp"
+
 namespace glasshub::core {
 
 namespace {
@@ -49,7 +51,7 @@ RequiredPermission required_permission(std::string_view s) noexcept {
 
 std::string_view delivered_stream_type(std::string_view sub, std::string_view stream,
                                        uint32_t perms) noexcept {
-  if (sub == stream) return sub;
+  if (same_bytes(sub, stream)) return sub;
   if (sub == "*" || sub == "all") {
     // Gesture streams are also published unqualified; a wildcard takes that one only.
     if (starts_with(stream, "touch_event:")) return {};
