@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -180,6 +181,26 @@ std::size_t polled_socket::write_some(const char* data, std::size_t size,
                                       boost::system::error_code& ec) noexcept {
   for (;;) {
     const ssize_t n = ::send(fd_, data, size, MSG_NOSIGNAL);
+    if (n >= 0) {
+      ec = {};
+      return static_cast<std::size_t>(n);
+    }
+    if (errno == EINTR) continue;
+    ec = (errno == EAGAIN || errno == EWOULDBLOCK) ? boost::system::error_code(net::error::would_block)
+                                                   : last_error();
+    return 0;
+  }
+}
+
+std::size_t polled_socket::write_some(std::string_view head, std::string_view body,
+                                      boost::system::error_code& ec) noexcept {
+  iovec parts[2] = {{const_cast<char*>(head.data()), head.size()},
+                    {const_cast<char*>(body.data()), body.size()}};
+  msghdr msg{};
+  msg.msg_iov = parts;
+  msg.msg_iovlen = 2;
+  for (;;) {
+    const ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
     if (n >= 0) {
       ec = {};
       return static_cast<std::size_t>(n);

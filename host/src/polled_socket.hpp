@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 namespace glasshub::host {
 
@@ -51,6 +52,9 @@ class polled_socket {
   // Non-blocking; 0 bytes read means the peer's FIN. would_block when nothing is there.
   std::size_t read_some(char* data, std::size_t size, boost::system::error_code& ec) noexcept;
   std::size_t write_some(const char* data, std::size_t size, boost::system::error_code& ec) noexcept;
+  // `head` then `body` in one call (a frame's header and its payload, neither copied).
+  std::size_t write_some(std::string_view head, std::string_view body,
+                         boost::system::error_code& ec) noexcept;
   void shutdown_send() noexcept;
   // Closes the descriptor (which leaves the epoll set with it); later calls fail with
   // bad_descriptor.

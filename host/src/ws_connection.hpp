@@ -47,6 +47,9 @@ class ws_connection final : public core::Connection,
   // the socket's strand. Any thread.
   void start(const http_request& req);
 
+  // Frames from this size up go straight to the kernel when nothing is queued (send()); smaller
+  // ones are queued so that a burst to one socket shares a write.
+  static constexpr std::size_t direct_write_min = 2048;
   bool send(std::string_view frame, gh_frame_kind kind, gh_delivery delivery) override;
   void close(uint16_t code, std::string reason) override;
   uint64_t id() const override { return id_; }

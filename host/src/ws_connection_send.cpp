@@ -37,10 +37,23 @@ bool ws_connection::send(std::string_view frame, gh_frame_kind kind, gh_delivery
     std::lock_guard lock(out_mutex_);
     if (out_closed_) return false;
     if (queued_locked() + size <= queue_cap) {
-      std::string& fill = out_locked().fill;
-      ws::append_header(fill, kind == GH_FRAME_BINARY ? ws::opcode::binary : ws::opcode::text,
-                        size);
-      fill.append(frame);
+      const ws::opcode op = kind == GH_FRAME_BINARY ? ws::opcode::binary : ws::opcode::text;
+      if (size >= direct_write_min && !out_ && !waiting_writable_ && !failed_) {
+        // Nothing queued: a large frame goes to the kernel from the caller's bytes (an audio
+        // fan-out copied 3,200 bytes per app into our buffers first); only a rest is queued.
+        char h[ws::max_header];
+        const std::size_t h_len = ws::write_header(h, op, size);
+        boost::system::error_code ec;
+        const std::size_t n = socket_.write_some({h, h_len}, frame, ec);
+        if (!ec && n == h_len + size) return true;
+        std::string& fill = out_locked().fill;
+        if (n < h_len) fill.append(h + n, h_len - n);
+        fill.append(frame.substr(n > h_len ? n - h_len : 0));  // a write error shows in flush
+      } else {
+        std::string& fill = out_locked().fill;
+        ws::append_header(fill, op, size);
+        fill.append(frame);
+      }
       post = !flush_posted_ && !waiting_writable_;
       flush_posted_ |= post;
     } else if (delivery == GH_DELIVERY_DROPPABLE) {

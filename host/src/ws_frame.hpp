@@ -24,6 +24,8 @@ inline constexpr std::size_t max_header = 10;
 
 // Appends the header of one unfragmented, unmasked frame of `payload_size` bytes.
 void append_header(std::string& out, opcode op, std::size_t payload_size);
+// The same header at `out` (max_header bytes of room); returns its length.
+std::size_t write_header(char* out, opcode op, std::size_t payload_size) noexcept;
 // Appends one whole frame (header and payload).
 inline void append_frame(std::string& out, opcode op, std::string_view payload) {
   append_header(out, op, payload.size());
