@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <array>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,12 @@ bool json_plain(std::string_view s) noexcept;
 // {"type":"data_stream","sessionId":..,"streamType":..,"data":<data verbatim>,"timestamp":..}
 std::string data_stream_envelope(std::string_view session_id, std::string_view stream_type,
                                  std::string_view data_json);
+// The same as pieces whose concatenation is the envelope, when `session_id` and `stream_type` need
+// no escaping (json_plain) and `timestamp` is given; false (and `out` untouched) otherwise.
+using DataStreamParts = std::array<std::string_view, 9>;
+bool data_stream_parts(DataStreamParts& out, std::string_view session_id,
+                       std::string_view stream_type, std::string_view data_json,
+                       std::string_view timestamp, bool session_id_plain) noexcept;
 // The same, appended to `out` (the relay reuses one buffer per thread), with `timestamp` (an
 // append_iso_timestamp string, made once for every app of a fan-out) or now when empty;
 // `session_id_plain`: the caller knows json_plain(session_id) (the relay checks it once per app).
