@@ -20,11 +20,15 @@ class socket_poller;
 class polled_socket {
  public:
   // Called on the poller's thread, with the poller locked, for each readiness edge (EPOLLIN,
-  // EPOLLOUT, EPOLLRDHUP, EPOLLHUP, EPOLLERR bits): it may only post to the owner's strand. It
-  // may run while `owner` is being destroyed, up to this socket's destructor: it must not use a
-  // member of `owner` declared after this socket. `events` 0: the io_context is shutting down and
-  // the owner is abandoned (no handler will run again).
+  // EPOLLOUT, EPOLLRDHUP, EPOLLHUP, EPOLLERR bits): it may only note work for its batch_fn or
+  // post it to the owner's strand. It may run while `owner` is being destroyed, up to this
+  // socket's destructor: it must not use a member of `owner` declared after this socket.
+  // `events` 0: the io_context is shutting down and the owner is abandoned (no handler will run
+  // again).
   using ready_fn = void (*)(void* owner, uint32_t events);
+  // Called on the same thread after a batch of ready_fn calls, with the poller unlocked and from
+  // within the io_context's run (so work may run inline on a free strand).
+  using batch_fn = void (*)();
 
   static uint32_t read_events(uint32_t events) noexcept {
     return events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR);
@@ -44,7 +48,8 @@ class polled_socket {
   polled_socket& operator=(const polled_socket&) = delete;
 
   // Starts watching: the current readiness is reported at once (an edge for data already there).
-  bool watch(boost::system::error_code& ec);
+  // `after_batch` is the same for every socket of an io_context.
+  bool watch(boost::system::error_code& ec, batch_fn after_batch);
 
   int native_handle() const noexcept { return fd_; }
   bool is_open() const noexcept { return fd_ >= 0; }

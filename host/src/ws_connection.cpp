@@ -102,7 +102,7 @@ void ws_connection::start(const http_request& req) {
 
 void ws_connection::run(std::string response, bool accepted) {
   self_ = shared_from_this();
-  if (boost::system::error_code ec; !socket_.watch(ec)) {  // e.g. fs.epoll.max_user_watches
+  if (boost::system::error_code ec; !socket_.watch(ec, &ws_connection::run_ready)) {  // e.g. fs.epoll.max_user_watches
     core::log_line(spdlog::level::warn, "websocket_error",
                    "websocket " + std::to_string(id_) + ": cannot watch the socket: " +
                        ec.message());

@@ -78,8 +78,10 @@ class ws_connection final : public core::Connection,
 
   void run(std::string response, bool accepted);
   void open();
-  // polled_socket::ready_fn: readiness edges become work on the strand.
+  // polled_socket::ready_fn: readiness edges become work for the strand, noted for run_ready.
   static void poll_ready(void* self, uint32_t events);
+  // polled_socket::batch_fn: the noted work, on each socket's strand (inline when it is free).
+  static void run_ready();
   void on_readable();
   void on_writable();
   bool consume(char* data, std::size_t size);

@@ -8,18 +8,34 @@
 #include <glasshub/core/live_settings.hpp>
 #include <glasshub/core/log.hpp>
 
+#include <boost/asio/dispatch.hpp>
+
+#include <vector>
+
 namespace glasshub::host {
 
 namespace {
 // A frame straddling reads is kept in pending_input::partial; capacity above this is given back
 // once it is done.
 constexpr std::size_t partial_keep = 4096;
+
+// What one poller batch found, per socket, until run_ready hands it to the sockets' strands.
+struct ready_item {
+  std::shared_ptr<ws_connection> conn;
+  bool readable;
+  bool writable;
+};
+std::vector<ready_item>& ready_work() {
+  thread_local std::vector<ready_item> work;
+  return work;
+}
 }  // namespace
 
 // --- reading -----------------------------------------------------------------------------------
 
-// On the poller's thread: a readable edge posts one read to the strand (unless one is posted
-// and not started yet); a writable edge matters only while the send side waits for it.
+// On the poller's thread: a readable edge notes one read for the strand (unless one is noted and
+// not started yet); a writable edge matters only while the send side waits for it. run_ready
+// hands the batch over once the poller is unlocked.
 void ws_connection::poll_ready(void* self, uint32_t events) {
   auto* c = static_cast<ws_connection*>(self);
   if (events == 0) {  // the io_context is shutting down: no handler runs again
@@ -32,10 +48,25 @@ void ws_connection::poll_ready(void* self, uint32_t events) {
   if (!readable && !writable) return;
   auto conn = c->weak_from_this().lock();
   if (!conn) return;  // being destroyed
-  net::post(c->strand_, [conn = std::move(conn), readable, writable] {
-    if (writable) conn->on_writable();
-    if (readable) conn->on_readable();
-  });
+  ready_work().push_back({std::move(conn), readable, writable});
+}
+
+void ws_connection::run_ready() {
+  // Taken whole first: the work below may run a read handler, which never polls but may
+  // destroy sockets, and their strands' queues may run other work inline.
+  std::vector<ready_item>& noted = ready_work();
+  std::vector<ready_item> batch;
+  batch.swap(noted);
+  for (ready_item& item : batch) {
+    const socket_strand strand = item.conn->strand_;
+    net::dispatch(strand, [conn = std::move(item.conn), readable = item.readable,
+                           writable = item.writable] {
+      if (writable) conn->on_writable();
+      if (readable) conn->on_readable();
+    });
+  }
+  batch.clear();
+  if (noted.empty()) noted.swap(batch);  // keep the capacity for the next batch
 }
 
 void ws_connection::on_readable() {
