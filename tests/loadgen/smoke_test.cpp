@@ -17,25 +17,33 @@ std::string last_line(const std::string& text) {
   return text.substr(start == std::string::npos ? 0 : start + 1, end + 1 - (start + 1));
 }
 
-}  // namespace
+// A --spawn run of the load generator with `load` flags; its --json result.
+struct LoadgenRun {
+  ProcessResult process;
+  nlohmann::json result;
+};
 
-TEST_CASE("the load generator's smoke run loses and duplicates no delivery", "[bench]") {
+LoadgenRun run_loadgen(const std::vector<std::string>& load) {
   TempDir dir;
   const auto manifest = dir.write(
       "plugin-manifest.json",
       manifest_of({keepalive_entry(), test_plugin_entry("test_app_starter")}).dump());
-
-  const auto run = run_process({required_env("GLASSHUB_LOADGEN_BIN"), "--spawn", "--glasshub",
+  std::vector<std::string> args{required_env("GLASSHUB_LOADGEN_BIN"), "--spawn", "--glasshub",
                                 glasshub_bin().string(), "--manifest", manifest.string(),
-                                "--users", "5", "--apps", "2", "--rate", "500", "--warmup", "0.5",
-                                "--duration", "2", "--drain", "3", "--json", "--label", "smoke"},
-                               std::chrono::seconds(30));
-  INFO("stderr:\n" << run.err << "\nstdout:\n" << run.out);
-  REQUIRE_FALSE(run.timed_out);
+                                "--users", "5", "--apps", "2", "--json", "--label", "smoke"};
+  args.insert(args.end(), load.begin(), load.end());
+  LoadgenRun run{run_process(args, std::chrono::seconds(30)), {}};
+  run.result = nlohmann::json::parse(last_line(run.process.out), nullptr, false);
+  return run;
+}
 
-  const auto result = nlohmann::json::parse(last_line(run.out), nullptr, false);
-  REQUIRE_FALSE(result.is_discarded());
-  CHECK(run.exit_code == 0);
+// Every event reached both apps of its user exactly once, and the run says so.
+void check_every_delivery(const LoadgenRun& run) {
+  INFO("stderr:\n" << run.process.err << "\nstdout:\n" << run.process.out);
+  REQUIRE_FALSE(run.process.timed_out);
+  REQUIRE_FALSE(run.result.is_discarded());
+  const auto& result = run.result;
+  CHECK(run.process.exit_code == 0);
   CHECK(result["ok"] == true);
   CHECK(result["connections"]["established"] == 15);
   CHECK(result["connections"]["users_ready"] == 5);
@@ -44,10 +52,26 @@ TEST_CASE("the load generator's smoke run loses and duplicates no delivery", "[b
   CHECK(d["lost"] == 0);
   CHECK(d["duplicated"] == 0);
   CHECK(d["misrouted"] == 0);
+  CHECK(d["malformed"] == 0);
   CHECK(d["expected"].get<uint64_t>() > 0);
   CHECK(d["received"] == d["expected"]);
   // Every event went to both apps; the rate itself is not asserted (sanitizers, busy machines).
   CHECK(d["expected"] == 2 * result["events"]["sent_total"].get<uint64_t>());
   CHECK(result["latency_us"]["count"].get<uint64_t>() > 0);
   CHECK(result["server"]["exit_status"] == 0);
+}
+
+}  // namespace
+
+TEST_CASE("the load generator's smoke run loses and duplicates no delivery", "[bench]") {
+  check_every_delivery(
+      run_loadgen({"--rate", "500", "--warmup", "0.5", "--duration", "2", "--drain", "3"}));
+}
+
+TEST_CASE("a saturation run refills each window from its deliveries and loses none", "[bench]") {
+  const auto run = run_loadgen(
+      {"--rate", "0", "--window", "8", "--warmup", "0.5", "--duration", "1", "--drain", "3"});
+  check_every_delivery(run);
+  // More than the first windows (5 users x 8 events) were sent: deliveries refilled them.
+  CHECK(run.result["events"]["sent_total"].get<uint64_t>() > 5 * 8 * 10);
 }

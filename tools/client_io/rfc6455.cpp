@@ -28,21 +28,25 @@ std::string accept_key(std::string_view key) {
 
 void append_frame(std::string& out, std::string_view payload, Opcode opcode, bool fin,
                   const std::array<char, 4>& mask) {
-  out.push_back(static_cast<char>((fin ? 0x80 : 0x00) | static_cast<uint8_t>(opcode)));
+  // The header is built on the stack and appended at once: the load generator frames every event.
+  char head[14];
+  std::size_t size = 0;
+  head[size++] = static_cast<char>((fin ? 0x80 : 0x00) | static_cast<uint8_t>(opcode));
   const uint64_t n = payload.size();
   if (n < 126) {
-    out.push_back(static_cast<char>(0x80 | n));
+    head[size++] = static_cast<char>(0x80 | n);
   } else if (n <= 0xFFFF) {
-    out.push_back(static_cast<char>(0x80 | 126));
-    for (int shift = 8; shift >= 0; shift -= 8) out.push_back(static_cast<char>(n >> shift));
+    head[size++] = static_cast<char>(0x80 | 126);
+    for (int shift = 8; shift >= 0; shift -= 8) head[size++] = static_cast<char>(n >> shift);
   } else {
-    out.push_back(static_cast<char>(0x80 | 127));
-    for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(n >> shift));
+    head[size++] = static_cast<char>(0x80 | 127);
+    for (int shift = 56; shift >= 0; shift -= 8) head[size++] = static_cast<char>(n >> shift);
   }
-  out.append(mask.data(), mask.size());
+  for (const char k : mask) head[size++] = k;
+  out.append(head, size);
   const std::size_t at = out.size();
   out.append(payload);
-  if (mask == std::array<char, 4>{}) return;
+  if ((mask[0] | mask[1] | mask[2] | mask[3]) == 0) return;
   for (std::size_t i = 0; i < payload.size(); ++i) out[at + i] ^= mask[i % 4];
 }
 

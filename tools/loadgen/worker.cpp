@@ -1,5 +1,7 @@
 #include "worker.hpp"
 
+#include "steady_ns.hpp"
+
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 
@@ -8,6 +10,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 namespace glasshub::loadgen {
 
@@ -17,6 +20,8 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr std::size_t kMaxErrors = 8;
+// How a data_stream envelope starts on every server we know; another key order still parses.
+constexpr std::string_view kDataStream = R"({"type":"data_stream")";
 // Rate mode: a phone whose socket holds this much unsent data gets no more events.
 constexpr std::size_t kPhoneQueueCap = 256 * 1024;
 // Rate mode: how late the pacer may be before it sheds events instead of bursting them.
@@ -24,14 +29,8 @@ constexpr double kPacerSlackSeconds = 0.020;
 constexpr auto kPaceTick = std::chrono::milliseconds(1);
 constexpr auto kProbeInterval = std::chrono::milliseconds(100);
 
-uint64_t now_ns() {
-  return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
-          .count());
-}
-
 // The integer after `key` (e.g. "\"seq\":") at or after `from`, which moves past it: the fields of
-// an event are read in the order send_event writes them, so a delivery is scanned once (five
+// an event are read in the order queue_event writes them, so a delivery is scanned once (five
 // searches from its start were most of the load generator's time at saturation).
 std::optional<int64_t> int_field(std::string_view text, std::size_t& from, std::string_view key) {
   const auto at = text.find(key, from);
@@ -44,6 +43,42 @@ std::optional<int64_t> int_field(std::string_view text, std::size_t& from, std::
   if (ec != std::errc()) return std::nullopt;
   from = static_cast<std::size_t>(end - text.data());
   return value;
+}
+
+// The fast path of a delivery: the fields of an event right behind its `"u":`, exactly as
+// queue_event writes them (no sign, no spaces); nullopt when they are not, and the general search
+// reads them instead.
+struct EventFields {
+  int64_t user = 0, seq = 0, sent_at = 0, measured = 0;
+};
+
+// Up to 18 digits (no overflow) at `p`, which moves past them.
+bool read_digits(const char*& p, const char* end, int64_t& value) {
+  const char* const first = p;
+  int64_t v = 0;
+  while (p < end && p - first < 18 && static_cast<unsigned char>(*p - '0') < 10)
+    v = v * 10 + (*p++ - '0');
+  value = v;
+  return p != first && (p == end || static_cast<unsigned char>(*p - '0') >= 10);
+}
+
+// `literal` at `p` (a constant: its compare is inlined), which moves past it.
+template <std::size_t N>
+bool skip(const char*& p, const char* end, const char (&literal)[N]) {
+  if (static_cast<std::size_t>(end - p) < N - 1 || std::memcmp(p, literal, N - 1) != 0) return false;
+  p += N - 1;
+  return true;
+}
+
+std::optional<EventFields> event_fields(std::string_view rest) {
+  const char* p = rest.data();
+  const char* const end = p + rest.size();
+  EventFields f;
+  if (read_digits(p, end, f.user) && skip(p, end, R"(,"seq":)") && read_digits(p, end, f.seq) &&
+      skip(p, end, R"(,"t":)") && read_digits(p, end, f.sent_at) && skip(p, end, R"(,"m":)") &&
+      read_digits(p, end, f.measured) && p < end && (*p == '}' || *p == ','))
+    return f;
+  return std::nullopt;
 }
 
 void append_int(std::string& out, int64_t value) {
@@ -70,13 +105,14 @@ T get_le(std::string_view in, std::size_t at) {
   return static_cast<T>(v);
 }
 
-std::string audio_frame(std::size_t bytes, uint64_t t, int32_t user, int32_t seq, bool measured) {
-  std::string out(std::max(bytes, kAudioHeader), '\0');
+// Makes `out` (a scratch buffer: no allocation per event) one audio frame.
+void audio_frame(std::string& out, std::size_t bytes, uint64_t t, int32_t user, int32_t seq,
+                 bool measured) {
+  out.assign(std::max(bytes, kAudioHeader), '\0');
   put_le<uint64_t>(out, 0, t);
   put_le<uint32_t>(out, 8, static_cast<uint32_t>(user));
   put_le<uint32_t>(out, 12, static_cast<uint32_t>(seq));
   out[16] = measured ? 1 : 0;
-  return out;
 }
 
 std::string type_of(const nlohmann::json& doc) {
@@ -112,7 +148,8 @@ Worker::Worker(const Options& options, asio::ip::tcp::endpoint endpoint,
       phase_(phase),
       work_(ioc_.get_executor()),
       probe_timer_(ioc_),
-      pace_timer_(ioc_) {}
+      pace_timer_(ioc_),
+      event_head_(R"({"type":")" + options.stream + R"(","u":)") {}
 
 Worker::~Worker() {
   if (thread_.joinable()) {
@@ -210,8 +247,13 @@ void Worker::on_message(WsClient& client, std::string_view text, bool binary) {
     if (!binary) phone_message(u, text);
     return;
   }
-  if (binary) return audio_delivery(u, client.app(), text);
-  app_message(u, client.app(), text);
+  if (binary) return audio_delivery(u, client.app(), text, client.received_at());
+  app_message(u, client.app(), text, client.received_at());
+}
+
+void Worker::on_read_done(WsClient& client) {
+  // Saturation: the deliveries of one read (all to one user's app) refill its window at once.
+  if (client.app() >= 0 && options_.rate <= 0) pump(*users_[static_cast<std::size_t>(client.user())]);
 }
 
 void Worker::phone_message(User& u, std::string_view text) {
@@ -238,13 +280,12 @@ void Worker::phone_message(User& u, std::string_view text) {
   }
 }
 
-void Worker::app_message(User& u, int app, std::string_view text) {
-  static constexpr std::string_view kDataStream = R"({"type":"data_stream")";
-  if (text.starts_with(kDataStream)) return delivery(u, app, text);
+void Worker::app_message(User& u, int app, std::string_view text, uint64_t now) {
+  if (text.starts_with(kDataStream)) return delivery(u, app, text, now);
   const auto doc = nlohmann::json::parse(text, nullptr, false);
   const std::string type = type_of(doc);
   AppTrack& a = u.apps[static_cast<std::size_t>(app)];
-  if (type == "data_stream") return delivery(u, app, text);  // another key order
+  if (type == "data_stream") return delivery(u, app, text, now);  // another key order
   if (type == "tpa_connection_ack" && !a.subscribed) {
     a.client->send(nlohmann::json{{"type", "subscription_update"},
                                   {"packageName", a.package},
@@ -285,10 +326,10 @@ void Worker::probe_tick() {
 }
 
 void Worker::send_probe(User& u) {
-  if (options_.audio_bytes > 0)
-    return u.phone->send(audio_frame(static_cast<std::size_t>(options_.audio_bytes), 0, u.index, -1,
-                                     false),
-                         true);
+  if (options_.audio_bytes > 0) {
+    audio_frame(event_, static_cast<std::size_t>(options_.audio_bytes), 0, u.index, -1, false);
+    return u.phone->send(event_, true);
+  }
   std::string probe = R"({"type":")" + options_.stream + R"(","u":)";
   append_int(probe, u.index);
   probe += R"(,"seq":-1,"t":0,"m":0})";
@@ -338,7 +379,8 @@ void Worker::pace_tick() {
       ++stats_.skipped_backpressure;
       continue;
     }
-    send_event(u);
+    queue_event(u, steady_ns());  // each event its own stamp: the writes between them take time
+    u.phone->flush();
   }
   // Next event's due time, but at least one tick away (the count above is absolute: no drift).
   const auto next_due =
@@ -354,16 +396,20 @@ void Worker::pump(User& u) {
   if (!loading_ || closing_ || u.failed || !u.phone->is_open()) return;
   const uint64_t apps = static_cast<uint64_t>(u.apps_probed);
   const uint64_t limit = static_cast<uint64_t>(options_.window) * apps;
-  while (u.outstanding + apps <= limit) send_event(u);
+  if (u.outstanding + apps > limit) return;
+  // One stamp for the events of one refill: they leave in the one write below, a few µs later.
+  const uint64_t t = steady_ns();
+  while (u.outstanding + apps <= limit) queue_event(u, t);
+  u.phone->flush();
 }
 
-void Worker::send_event(User& u) {
+void Worker::queue_event(User& u, uint64_t t) {
   const int64_t seq = static_cast<int64_t>(u.sent++);
   const bool measured = phase() == Phase::measure;
   if (options_.audio_bytes > 0) {
-    u.phone->send(audio_frame(static_cast<std::size_t>(options_.audio_bytes), now_ns(), u.index,
-                              static_cast<int32_t>(seq), measured),
-                  true);
+    audio_frame(event_, static_cast<std::size_t>(options_.audio_bytes), t, u.index,
+                static_cast<int32_t>(seq), measured);
+    u.phone->queue(event_, true);
   } else {
     event_.clear();
     event_ += R"({"type":")";
@@ -373,7 +419,7 @@ void Worker::send_event(User& u) {
     event_ += R"(,"seq":)";
     append_int(event_, seq);
     event_ += R"(,"t":)";
-    append_int(event_, static_cast<int64_t>(now_ns()));
+    append_int(event_, static_cast<int64_t>(t));
     event_ += measured ? R"(,"m":1)" : R"(,"m":0)";
     if (options_.payload_bytes > 0) {
       event_ += R"(,"pad":")";
@@ -381,7 +427,7 @@ void Worker::send_event(User& u) {
       event_ += '"';
     }
     event_ += '}';
-    u.phone->send(event_);
+    u.phone->queue(event_);
   }
   ++stats_.events_sent;
   if (measured) ++stats_.events_sent_measured;
@@ -391,8 +437,13 @@ void Worker::send_event(User& u) {
   publish_progress();
 }
 
-void Worker::delivery(User& u, int app, std::string_view text) {
-  const uint64_t now = now_ns();
+void Worker::delivery(User& u, int app, std::string_view text, uint64_t now) {
+  AppTrack& a = u.apps[static_cast<std::size_t>(app)];
+  // Fast path: the envelope starts as the last one to this app did, up to the event's user.
+  if (!a.head.empty() && text.starts_with(a.head)) {
+    if (const auto f = event_fields(text.substr(a.head.size())))
+      return record(u, app, f->user, f->seq, f->sent_at, f->measured != 0, now);
+  }
   // `data":` rather than `"data":`: the search runs on the first character, and quotes are many.
   auto data = text.find(R"(data":)");
   while (data != std::string_view::npos && (data == 0 || text[data - 1] != '"'))
@@ -406,11 +457,14 @@ void Worker::delivery(User& u, int app, std::string_view text) {
     ++stats_.malformed;
     return;
   }
+  // This layout is the fast path's from now on (every server writes the same head to one app).
+  const std::size_t value = data + std::string_view(R"(data":)").size();
+  if (text.starts_with(kDataStream) && text.substr(value).starts_with(event_head_))
+    a.head.assign(text.substr(0, value + event_head_.size()));
   record(u, app, *user, *seq, *sent_at, *measured != 0, now);
 }
 
-void Worker::audio_delivery(User& u, int app, std::string_view bytes) {
-  const uint64_t now = now_ns();
+void Worker::audio_delivery(User& u, int app, std::string_view bytes, uint64_t now) {
   if (bytes.size() < kAudioHeader) {
     ++stats_.malformed;
     return;
@@ -459,7 +513,6 @@ void Worker::record(User& u, int app, int64_t user, int64_t seq, int64_t sent_at
   if (phase() == Phase::measure) ++stats_.deliveries_in_window;
   if (u.outstanding > 0) --u.outstanding;
   publish_progress();
-  if (options_.rate <= 0) pump(u);
 }
 
 // --- the end ------------------------------------------------------------------------------------

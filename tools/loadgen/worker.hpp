@@ -92,6 +92,9 @@ class Worker final : public WsClientListener {
     bool probed = false;
     std::vector<uint64_t> seen;  // bit per seq
     int64_t max_seq = -1;
+    // The bytes every delivery to this app has started with so far, through the event's `"u":`
+    // (learned from the first one): a delivery that starts with them is read without a search.
+    std::string head;
   };
   struct User {
     int index = 0;  // the user's number in the run (in its email and its events)
@@ -110,14 +113,16 @@ class Worker final : public WsClientListener {
 
   void on_open(WsClient& client) override;
   void on_message(WsClient& client, std::string_view text, bool binary) override;
+  void on_read_done(WsClient& client) override;
   void on_failed(WsClient& client, std::string_view stage, std::string message) override;
 
   void setup_next_users();
   void user_failed(User& u, const std::string& why);
   void phone_message(User& u, std::string_view text);
-  void app_message(User& u, int app, std::string_view text);
-  void delivery(User& u, int app, std::string_view text);
-  void audio_delivery(User& u, int app, std::string_view bytes);
+  // `now`: when the read that holds the message returned (WsClient::received_at).
+  void app_message(User& u, int app, std::string_view text, uint64_t now);
+  void delivery(User& u, int app, std::string_view text, uint64_t now);
+  void audio_delivery(User& u, int app, std::string_view bytes, uint64_t now);
   // One delivery (text or audio) checked against what was sent; `now` is its arrival.
   void record(User& u, int app, int64_t user, int64_t seq, int64_t sent_at, bool measured,
               uint64_t now);
@@ -126,8 +131,9 @@ class Worker final : public WsClientListener {
   const std::string& stream() const noexcept;
   void probe_tick();
   void pace_tick();
-  void send_event(User& u);
-  void pump(User& u);  // window mode: refill the user's window
+  // Appends the user's next event, stamped `t`, to its phone's queue; the caller flushes.
+  void queue_event(User& u, uint64_t t);
+  void pump(User& u);  // window mode: refill the user's window, one write
   void note_error(std::string what);
   Phase phase() const noexcept { return static_cast<Phase>(phase_.load(std::memory_order_relaxed)); }
   void publish_progress() noexcept;
@@ -150,6 +156,7 @@ class Worker final : public WsClientListener {
   uint64_t paced_ = 0;  // events the pacer has accounted for since pace_start_
   double rate_ = 0;
   std::string event_;   // scratch for building events
+  const std::string event_head_;  // an event's bytes through `"u":`
   WorkerStats stats_;
 
   std::atomic<int> ready_{0}, failed_{0}, probed_{0}, open_{0};

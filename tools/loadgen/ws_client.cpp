@@ -1,6 +1,7 @@
 #include "ws_client.hpp"
 
 #include "client_io/rfc6455.hpp"
+#include "steady_ns.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read_until.hpp>
@@ -75,7 +76,14 @@ void WsClient::read_response() {
         self->socket_.non_blocking(true);
         self->listener_.on_open(*self);
         if (self->done_) return;
-        if (!self->in_.empty() && !self->consume()) return;
+        if (!self->in_.empty()) {
+          self->received_at_ = steady_ns();
+          const auto used = self->consume(self->in_);
+          if (!used) return;
+          self->in_.erase(0, *used);
+          self->listener_.on_read_done(*self);
+          if (self->done_) return;
+        }
         self->do_read();
       });
 }
@@ -96,19 +104,31 @@ void WsClient::on_readable(const boost::system::error_code& wait_ec) {
     const std::size_t n = socket_.read_some(asio::buffer(buffer, read_chunk), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) break;
     if (ec) return fail("read", ec == asio::error::eof ? "end of stream" : ec.message());
-    in_.append(buffer, n);
-    if (!consume()) return;
+    received_at_ = steady_ns();
+    if (in_.empty()) {  // frames are parsed where they were read; only a straddling one is kept
+      const std::string_view bytes(buffer, n);
+      const auto used = consume(bytes);
+      if (!used) return;
+      in_.assign(bytes.substr(*used));
+    } else {
+      in_.append(buffer, n);
+      const auto used = consume(in_);
+      if (!used) return;
+      in_.erase(0, *used);
+    }
     if (n < read_chunk) break;
   }
+  listener_.on_read_done(*this);
+  if (done_) return;
   do_read();
 }
 
-bool WsClient::consume() {
+std::optional<std::size_t> WsClient::consume(std::string_view bytes) {
   std::size_t at = 0;
-  while (const auto h = rfc6455::parse_header(std::string_view(in_).substr(at))) {
-    if (h->masked) return fail("read", "a masked frame from the server"), false;
-    if (in_.size() - at - h->header_size < h->payload_size) break;
-    const std::string_view payload(in_.data() + at + h->header_size, h->payload_size);
+  while (const auto h = rfc6455::parse_header(bytes.substr(at))) {
+    if (h->masked) return fail("read", "a masked frame from the server"), std::nullopt;
+    if (bytes.size() - at - h->header_size < h->payload_size) break;
+    const std::string_view payload(bytes.data() + at + h->header_size, h->payload_size);
     at += h->header_size + h->payload_size;
     const bool fin = h->fin;
     switch (h->opcode) {
@@ -135,42 +155,51 @@ bool WsClient::consume() {
           why += " with " + std::to_string(close.code);
           if (!close.reason.empty()) why += " (" + std::string(close.reason) + ")";
         }
-        return fail("read", why), false;
+        return fail("read", why), std::nullopt;
       }
       case 0x9:
         append_frame(rfc6455::Opcode::pong, payload);
-        if (!writing_) do_write();
+        flush();
         break;
       default:  // pong
         break;
     }
-    if (done_) return false;
+    if (done_) return std::nullopt;
   }
-  in_.erase(0, at);
-  return true;
+  return at;
 }
 
-void WsClient::send(std::string_view text, bool binary) {
+void WsClient::queue(std::string_view text, bool binary) {
   if (done_ || !open_) return;
   append_frame(binary ? rfc6455::Opcode::binary : rfc6455::Opcode::text, text);
-  if (!writing_) do_write();
 }
 
 void WsClient::append_frame(rfc6455::Opcode opcode, std::string_view payload) {
   rfc6455::append_frame(fill_, payload, opcode, /*fin=*/true, mask_key);
 }
 
-void WsClient::do_write() {
-  if (fill_.empty() || done_) return;
+void WsClient::flush() {
+  if (writing_ || fill_.empty() || done_) return;
+  // The socket is non-blocking once open: most writes are taken whole, with no handler to run.
+  boost::system::error_code ec;
+  const std::size_t n = socket_.write_some(asio::buffer(fill_), ec);
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again)
+    return fail("write", ec.message());
+  if (n == fill_.size()) return fill_.clear();
+  wire_.assign(fill_, n);
+  fill_.clear();
+  write_rest();
+}
+
+void WsClient::write_rest() {
   writing_ = true;
-  wire_.swap(fill_);
   asio::async_write(socket_, asio::buffer(wire_),
                     [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
                       self->writing_ = false;
                       self->wire_.clear();
                       if (self->done_) return;
                       if (ec) return self->fail("write", ec.message());
-                      self->do_write();
+                      self->flush();
                     });
 }
 
