@@ -26,13 +26,13 @@ std::string accept_key(std::string_view key) {
   return std::string(reinterpret_cast<const char*>(b64), static_cast<std::size_t>(n));
 }
 
-void append_frame(std::string& out, std::string_view payload, Opcode opcode, bool fin,
-                  const std::array<char, 4>& mask) {
-  // The header is built on the stack and appended at once: the load generator frames every event.
+void append_header(std::string& out, uint64_t payload_size, Opcode opcode, bool fin,
+                   const std::array<char, 4>& mask) {
+  // Built on the stack and appended at once: the load generator frames every event.
   char head[14];
   std::size_t size = 0;
   head[size++] = static_cast<char>((fin ? 0x80 : 0x00) | static_cast<uint8_t>(opcode));
-  const uint64_t n = payload.size();
+  const uint64_t n = payload_size;
   if (n < 126) {
     head[size++] = static_cast<char>(0x80 | n);
   } else if (n <= 0xFFFF) {
@@ -44,6 +44,11 @@ void append_frame(std::string& out, std::string_view payload, Opcode opcode, boo
   }
   for (const char k : mask) head[size++] = k;
   out.append(head, size);
+}
+
+void append_frame(std::string& out, std::string_view payload, Opcode opcode, bool fin,
+                  const std::array<char, 4>& mask) {
+  append_header(out, payload.size(), opcode, fin, mask);
   const std::size_t at = out.size();
   out.append(payload);
   if ((mask[0] | mask[1] | mask[2] | mask[3]) == 0) return;

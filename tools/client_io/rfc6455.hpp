@@ -29,6 +29,10 @@ std::string accept_key(std::string_view key);
 // Appends one client frame with `mask` applied to the payload (all-zero keeps it as it is).
 void append_frame(std::string& out, std::string_view payload, Opcode opcode, bool fin,
                   const std::array<char, 4>& mask);
+// Appends the header of a client frame of `payload_size` bytes with `mask` as its key; the caller
+// appends the payload, masked with that key (with the all-zero key: as it is).
+void append_header(std::string& out, uint64_t payload_size, Opcode opcode, bool fin,
+                   const std::array<char, 4>& mask);
 
 struct FrameHeader {
   bool fin = false;

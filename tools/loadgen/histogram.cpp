@@ -33,7 +33,7 @@ void Histogram::record(uint64_t value) noexcept {
   ++count_;
   min_ = std::min(min_, value);
   max_ = std::max(max_, value);
-  sum_ += static_cast<long double>(value);
+  sum_ += static_cast<double>(value);
 }
 
 void Histogram::merge(const Histogram& other) noexcept {
@@ -45,7 +45,7 @@ void Histogram::merge(const Histogram& other) noexcept {
 }
 
 double Histogram::mean() const noexcept {
-  return count_ ? static_cast<double>(sum_ / static_cast<long double>(count_)) : 0.0;
+  return count_ ? sum_ / static_cast<double>(count_) : 0.0;
 }
 
 uint64_t Histogram::percentile(double percent) const noexcept {

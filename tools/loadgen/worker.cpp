@@ -1,5 +1,6 @@
 #include "worker.hpp"
 
+#include "event_scan.hpp"
 #include "steady_ns.hpp"
 
 #include <boost/asio/post.hpp>
@@ -10,7 +11,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <cstring>
 
 namespace glasshub::loadgen {
 
@@ -28,58 +28,6 @@ constexpr std::size_t kPhoneQueueCap = 256 * 1024;
 constexpr double kPacerSlackSeconds = 0.020;
 constexpr auto kPaceTick = std::chrono::milliseconds(1);
 constexpr auto kProbeInterval = std::chrono::milliseconds(100);
-
-// The integer after `key` (e.g. "\"seq\":") at or after `from`, which moves past it: the fields of
-// an event are read in the order queue_event writes them, so a delivery is scanned once (five
-// searches from its start were most of the load generator's time at saturation).
-std::optional<int64_t> int_field(std::string_view text, std::size_t& from, std::string_view key) {
-  const auto at = text.find(key, from);
-  if (at == std::string_view::npos) return std::nullopt;
-  const char* first = text.data() + at + key.size();
-  const char* last = text.data() + text.size();
-  while (first < last && *first == ' ') ++first;
-  int64_t value = 0;
-  const auto [end, ec] = std::from_chars(first, last, value);
-  if (ec != std::errc()) return std::nullopt;
-  from = static_cast<std::size_t>(end - text.data());
-  return value;
-}
-
-// The fast path of a delivery: the fields of an event right behind its `"u":`, exactly as
-// queue_event writes them (no sign, no spaces); nullopt when they are not, and the general search
-// reads them instead.
-struct EventFields {
-  int64_t user = 0, seq = 0, sent_at = 0, measured = 0;
-};
-
-// Up to 18 digits (no overflow) at `p`, which moves past them.
-bool read_digits(const char*& p, const char* end, int64_t& value) {
-  const char* const first = p;
-  int64_t v = 0;
-  while (p < end && p - first < 18 && static_cast<unsigned char>(*p - '0') < 10)
-    v = v * 10 + (*p++ - '0');
-  value = v;
-  return p != first && (p == end || static_cast<unsigned char>(*p - '0') >= 10);
-}
-
-// `literal` at `p` (a constant: its compare is inlined), which moves past it.
-template <std::size_t N>
-bool skip(const char*& p, const char* end, const char (&literal)[N]) {
-  if (static_cast<std::size_t>(end - p) < N - 1 || std::memcmp(p, literal, N - 1) != 0) return false;
-  p += N - 1;
-  return true;
-}
-
-std::optional<EventFields> event_fields(std::string_view rest) {
-  const char* p = rest.data();
-  const char* const end = p + rest.size();
-  EventFields f;
-  if (read_digits(p, end, f.user) && skip(p, end, R"(,"seq":)") && read_digits(p, end, f.seq) &&
-      skip(p, end, R"(,"t":)") && read_digits(p, end, f.sent_at) && skip(p, end, R"(,"m":)") &&
-      read_digits(p, end, f.measured) && p < end && (*p == '}' || *p == ','))
-    return f;
-  return std::nullopt;
-}
 
 void append_int(std::string& out, int64_t value) {
   char buf[24];
@@ -148,8 +96,7 @@ Worker::Worker(const Options& options, asio::ip::tcp::endpoint endpoint,
       phase_(phase),
       work_(ioc_.get_executor()),
       probe_timer_(ioc_),
-      pace_timer_(ioc_),
-      event_head_(R"({"type":")" + options.stream + R"(","u":)") {}
+      pace_timer_(ioc_) {}
 
 Worker::~Worker() {
   if (thread_.joinable()) {
@@ -163,6 +110,9 @@ void Worker::add_user(int user, std::string token) {
   u->index = user;
   u->slot = static_cast<int>(users_.size());
   u->token = std::move(token);
+  u->event_head = R"({"type":")" + options_.stream + R"(","u":)";
+  append_int(u->event_head, user);
+  u->event_head += R"(,"seq":)";
   u->apps.resize(static_cast<std::size_t>(options_.apps));
   for (int a = 0; a < options_.apps; ++a)
     u->apps[static_cast<std::size_t>(a)].package = options_.app_prefix + std::to_string(a + 1);
@@ -252,8 +202,25 @@ void Worker::on_message(WsClient& client, std::string_view text, bool binary) {
 }
 
 void Worker::on_read_done(WsClient& client) {
-  // Saturation: the deliveries of one read (all to one user's app) refill its window at once.
-  if (client.app() >= 0 && options_.rate <= 0) pump(*users_[static_cast<std::size_t>(client.user())]);
+  if (client.app() < 0 || options_.rate > 0) return;
+  // Saturation: a user's window is refilled once the reads the reactor found ready with it have
+  // all been handled (a handler posted now runs after them), so the deliveries to all its apps
+  // leave as one write from its phone rather than one per app.
+  User& u = *users_[static_cast<std::size_t>(client.user())];
+  if (u.pump_due) return;
+  u.pump_due = true;
+  pump_due_.push_back(&u);
+  if (pumps_posted_) return;
+  pumps_posted_ = true;
+  asio::post(ioc_, [this] {
+    pumps_posted_ = false;
+    pumping_.swap(pump_due_);
+    for (User* due : pumping_) {
+      due->pump_due = false;
+      pump(*due);
+    }
+    pumping_.clear();
+  });
 }
 
 void Worker::phone_message(User& u, std::string_view text) {
@@ -327,13 +294,11 @@ void Worker::probe_tick() {
 
 void Worker::send_probe(User& u) {
   if (options_.audio_bytes > 0) {
-    audio_frame(event_, static_cast<std::size_t>(options_.audio_bytes), 0, u.index, -1, false);
-    return u.phone->send(event_, true);
+    audio_frame(audio_, static_cast<std::size_t>(options_.audio_bytes), 0, u.index, -1, false);
+    return u.phone->send(audio_, true);
   }
-  std::string probe = R"({"type":")" + options_.stream + R"(","u":)";
-  append_int(probe, u.index);
-  probe += R"(,"seq":-1,"t":0,"m":0})";
-  u.phone->send(std::move(probe));
+  u.phone->queue({u.event_head, R"(-1,"t":0,"m":0})"});
+  u.phone->flush();
 }
 
 // --- load ---------------------------------------------------------------------------------------
@@ -407,27 +372,27 @@ void Worker::queue_event(User& u, uint64_t t) {
   const int64_t seq = static_cast<int64_t>(u.sent++);
   const bool measured = phase() == Phase::measure;
   if (options_.audio_bytes > 0) {
-    audio_frame(event_, static_cast<std::size_t>(options_.audio_bytes), t, u.index,
+    audio_frame(audio_, static_cast<std::size_t>(options_.audio_bytes), t, u.index,
                 static_cast<int32_t>(seq), measured);
-    u.phone->queue(event_, true);
+    u.phone->queue(audio_, true);
   } else {
-    event_.clear();
-    event_ += R"({"type":")";
-    event_ += options_.stream;
-    event_ += R"(","u":)";
-    append_int(event_, u.index);
-    event_ += R"(,"seq":)";
-    append_int(event_, seq);
-    event_ += R"(,"t":)";
-    append_int(event_, static_cast<int64_t>(t));
-    event_ += measured ? R"(,"m":1)" : R"(,"m":0)";
-    if (options_.payload_bytes > 0) {
-      event_ += R"(,"pad":")";
-      event_.append(static_cast<std::size_t>(options_.payload_bytes), 'x');
-      event_ += '"';
+    if (t != tail_t_ || measured != tail_measured_ || event_tail_.empty()) {
+      tail_t_ = t;
+      tail_measured_ = measured;
+      event_tail_.assign(R"(,"t":)");
+      append_int(event_tail_, static_cast<int64_t>(t));
+      event_tail_ += measured ? R"(,"m":1)" : R"(,"m":0)";
+      if (options_.payload_bytes > 0) {
+        event_tail_ += R"(,"pad":")";
+        event_tail_.append(static_cast<std::size_t>(options_.payload_bytes), 'x');
+        event_tail_ += '"';
+      }
+      event_tail_ += '}';
     }
-    event_ += '}';
-    u.phone->queue(event_);
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, seq).ptr;
+    u.phone->queue({u.event_head, std::string_view(digits, static_cast<std::size_t>(end - digits)),
+                    event_tail_});
   }
   ++stats_.events_sent;
   if (measured) ++stats_.events_sent_measured;
@@ -439,10 +404,11 @@ void Worker::queue_event(User& u, uint64_t t) {
 
 void Worker::delivery(User& u, int app, std::string_view text, uint64_t now) {
   AppTrack& a = u.apps[static_cast<std::size_t>(app)];
-  // Fast path: the envelope starts as the last one to this app did, up to the event's user.
+  // Fast path: the bytes up to the seq are those of the last delivery to this app, and of this
+  // user's events: its user is this one, and what follows is read without a search.
   if (!a.head.empty() && text.starts_with(a.head)) {
-    if (const auto f = event_fields(text.substr(a.head.size())))
-      return record(u, app, f->user, f->seq, f->sent_at, f->measured != 0, now);
+    if (const auto f = fields_after_seq(text.substr(a.head.size())))
+      return record(u, app, u.index, f->seq, f->sent_at, f->measured != 0, now);
   }
   // `data":` rather than `"data":`: the search runs on the first character, and quotes are many.
   auto data = text.find(R"(data":)");
@@ -459,8 +425,8 @@ void Worker::delivery(User& u, int app, std::string_view text, uint64_t now) {
   }
   // This layout is the fast path's from now on (every server writes the same head to one app).
   const std::size_t value = data + std::string_view(R"(data":)").size();
-  if (text.starts_with(kDataStream) && text.substr(value).starts_with(event_head_))
-    a.head.assign(text.substr(0, value + event_head_.size()));
+  if (text.starts_with(kDataStream) && text.substr(value).starts_with(u.event_head))
+    a.head.assign(text.substr(0, value + u.event_head.size()));
   record(u, app, *user, *seq, *sent_at, *measured != 0, now);
 }
 

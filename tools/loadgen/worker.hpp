@@ -92,7 +92,7 @@ class Worker final : public WsClientListener {
     bool probed = false;
     std::vector<uint64_t> seen;  // bit per seq
     int64_t max_seq = -1;
-    // The bytes every delivery to this app has started with so far, through the event's `"u":`
+    // The bytes every delivery to this app has started with so far, through the event's `"seq":`
     // (learned from the first one): a delivery that starts with them is read without a search.
     std::string head;
   };
@@ -100,6 +100,7 @@ class Worker final : public WsClientListener {
     int index = 0;  // the user's number in the run (in its email and its events)
     int slot = 0;   // its place in users_
     std::string token;
+    std::string event_head;  // its events' bytes through `"seq":`, the same in every one
     std::shared_ptr<WsClient> phone;
     std::vector<AppTrack> apps;
     int apps_subscribed = 0;
@@ -107,6 +108,7 @@ class Worker final : public WsClientListener {
     bool ready = false;   // every app subscribed
     bool probed = false;  // every app got a probe: its deliveries are counted
     bool failed = false;
+    bool pump_due = false;     // in pump_due_
     uint64_t sent = 0;         // events (seq 0..sent-1)
     uint64_t outstanding = 0;  // deliveries expected, not yet received (window mode)
   };
@@ -147,6 +149,8 @@ class Worker final : public WsClientListener {
   boost::asio::steady_timer pace_timer_;
   std::vector<std::unique_ptr<User>> users_;
   std::vector<User*> active_;  // probed users that send events
+  std::vector<User*> pump_due_, pumping_;  // saturation: windows to refill after this batch
+  bool pumps_posted_ = false;
   std::size_t next_setup_ = 0;
   int setting_up_ = 0;
   bool loading_ = false;
@@ -155,8 +159,11 @@ class Worker final : public WsClientListener {
   std::chrono::steady_clock::time_point pace_start_;
   uint64_t paced_ = 0;  // events the pacer has accounted for since pace_start_
   double rate_ = 0;
-  std::string event_;   // scratch for building events
-  const std::string event_head_;  // an event's bytes through `"u":`
+  // An event's bytes after its seq, the same for the events of one refill (one stamp).
+  std::string event_tail_;
+  uint64_t tail_t_ = 0;
+  bool tail_measured_ = false;
+  std::string audio_;  // scratch for audio frames
   WorkerStats stats_;
 
   std::atomic<int> ready_{0}, failed_{0}, probed_{0}, open_{0};

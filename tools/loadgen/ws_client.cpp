@@ -24,7 +24,7 @@ char* thread_read_buffer() {
 }
 
 // Any key works for a client: servers only unmask, and on loopback nothing sits in between to
-// be confused by predictable bytes. Zero keeps the payload as it is.
+// be confused by predictable bytes. Zero keeps the payload as it is (queue() relies on it).
 constexpr std::array<char, 4> mask_key{};
 
 }  // namespace
@@ -169,9 +169,14 @@ std::optional<std::size_t> WsClient::consume(std::string_view bytes) {
   return at;
 }
 
-void WsClient::queue(std::string_view text, bool binary) {
+void WsClient::queue(std::initializer_list<std::string_view> parts, bool binary) {
   if (done_ || !open_) return;
-  append_frame(binary ? rfc6455::Opcode::binary : rfc6455::Opcode::text, text);
+  std::size_t size = 0;
+  for (const auto part : parts) size += part.size();
+  // The all-zero key: the parts go as they are.
+  rfc6455::append_header(fill_, size, binary ? rfc6455::Opcode::binary : rfc6455::Opcode::text,
+                         /*fin=*/true, mask_key);
+  for (const auto part : parts) fill_.append(part);
 }
 
 void WsClient::append_frame(rfc6455::Opcode opcode, std::string_view payload) {

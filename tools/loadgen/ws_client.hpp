@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,7 +49,9 @@ class WsClient : public std::enable_shared_from_this<WsClient> {
     flush();
   }
   // Appends a frame that leaves with the next flush().
-  void queue(std::string_view text, bool binary = false);
+  void queue(std::string_view text, bool binary = false) { queue({text}, binary); }
+  // The same for a frame whose payload is `parts` one after the other (built without a copy).
+  void queue(std::initializer_list<std::string_view> parts, bool binary = false);
   // Writes what is queued now if the socket takes it, else once it does.
   void flush();
   // Drop the connection at once (no close handshake); no callback follows.
