@@ -776,7 +776,6 @@ AppInitResult Hub::app_init(const ConnectionPtr& conn, std::string_view frame) {
     ConnectionPtr old = std::exchange(app.conn, conn);
     if (old && old != conn) old->close(1000, "App session cleanup");
     app.session_id = session_id;
-    app.session_id_plain = json_plain(app.session_id);
     app.permissions = permissions;
     app.connected_at = std::chrono::steady_clock::now();
     // Plugins contribute the ack's fields (device: capabilities; settings: the settings).

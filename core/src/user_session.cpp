@@ -4,6 +4,7 @@
 #include "host_api.hpp"
 #include "hub_state.hpp"
 #include "plugin_set.hpp"
+#include "short_strings.hpp"
 #include "subscriptions.hpp"
 #include <glasshub/core/wire.hpp>
 
@@ -52,23 +53,31 @@ gh_status UserSession::send_to_app(std::string_view package, gh_frame_kind kind,
 gh_status UserSession::publish(std::string_view stream, std::string_view data_json,
                                gh_delivery delivery, uint32_t* delivered) {
   uint32_t n = 0;
-  char stamp[32];  // one clock read for every app of this fan-out
-  std::size_t stamp_len = 0;
+  char tail[64];  // ,"timestamp":"…"} : one clock read for every app of this fan-out
+  std::size_t tail_len = 0;
   for (auto& [package, app] : apps) {
     if (!app.conn) continue;
     for (const auto& sub : app.subscriptions) {
       // streamType echoes the app's own subscription string (protocol.md §1 G13).
       const std::string_view stream_type = delivered_stream_type(sub, stream, app.permissions);
       if (stream_type.empty()) continue;
-      if (stamp_len == 0) {
+      if (tail_len == 0) {
         std::string& t = envelope_buffer();
-        append_iso_timestamp(t);
-        stamp_len = std::min(t.size(), sizeof stamp);
-        t.copy(stamp, stamp_len);
+        append_data_stream_tail(t);
+        tail_len = std::min(t.size(), sizeof tail);
+        t.copy(tail, tail_len);
+      }
+      // The head is made again only when the app's session id or the stream type changed.
+      if (!app.relay_head) app.relay_head = std::make_unique<AppLink::RelayHead>();
+      AppLink::RelayHead& h = *app.relay_head;
+      if (!same_bytes(h.stream_type, stream_type) || !same_bytes(h.session_id, app.session_id)) {
+        h.session_id = app.session_id;
+        h.stream_type = stream_type;
+        h.head.clear();
+        append_data_stream_head(h.head, app.session_id, stream_type);
       }
       std::string& frame = envelope_buffer();
-      append_data_stream_envelope(frame, app.session_id, stream_type, data_json,
-                                  std::string_view(stamp, stamp_len), app.session_id_plain);
+      frame.append(h.head).append(data_json).append(tail, tail_len);
       if (to_app(package, app, frame, GH_FRAME_TEXT, delivery, "data_stream")) ++n;
       break;  // one delivery per app
     }

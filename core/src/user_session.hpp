@@ -37,7 +37,14 @@ struct AppLink {
   std::string session_id;  // "<userId>-<packageName>", as issued
   std::vector<std::string> subscriptions;
   uint32_t permissions = 0xffffffffu;  // registry permission bits (subscriptions.hpp)
-  bool session_id_plain = false;  // quotes into JSON as it is (json_plain): checked once
+  // The data_stream envelope up to its data for the stream type relayed last, with what it was
+  // made of (checked per delivery): made on the first relay, so an idle app holds 8 bytes.
+  struct RelayHead {
+    std::string session_id;
+    std::string stream_type;
+    std::string head;
+  };
+  std::unique_ptr<RelayHead> relay_head;
   std::chrono::steady_clock::time_point connected_at;  // for the subscription grace
   std::unique_ptr<boost::asio::steady_timer> grace_timer;  // running while the socket is gone
 };

@@ -136,41 +136,16 @@ std::string json_quote(std::string_view s) {
   return out;
 }
 
-bool data_stream_parts(DataStreamParts& out, std::string_view session_id,
-                       std::string_view stream_type, std::string_view data_json,
-                       std::string_view timestamp, bool session_id_plain) noexcept {
-  if (!session_id_plain || timestamp.empty() || !json_plain(stream_type)) return false;
-  out = {R"({"type":"data_stream","sessionId":")", session_id, R"(","streamType":")",
-         stream_type, R"(","data":)", data_json, R"(,"timestamp":")", timestamp, "\"}"};
-  return true;
-}
-
-void append_data_stream_envelope(std::string& out, std::string_view session_id,
-                                 std::string_view stream_type, std::string_view data_json,
-                                 std::string_view timestamp, bool session_id_plain) {
-  if (DataStreamParts parts;
-      data_stream_parts(parts, session_id, stream_type, data_json, timestamp, session_id_plain)) {
-    // One resize and plain copies (appends per piece were ~5 % of a core at saturation).
-    std::size_t size = 0;
-    for (const std::string_view piece : parts) size += piece.size();
-    const std::size_t at = out.size();
-    out.resize(at + size);
-    char* p = out.data() + at;
-    for (const std::string_view piece : parts) p = std::copy(piece.begin(), piece.end(), p);
-    return;
-  }
+void append_data_stream_head(std::string& out, std::string_view session_id,
+                             std::string_view stream_type) {
   out += R"({"type":"data_stream","sessionId":)";
-  if (session_id_plain) {
-    out += '"';
-    out += session_id;
-    out += '"';
-  } else {
-    append_json_quoted(out, session_id);
-  }
+  append_json_quoted(out, session_id);
   out += R"(,"streamType":)";
   append_json_quoted(out, stream_type);
   out += R"(,"data":)";
-  out += data_json;
+}
+
+void append_data_stream_tail(std::string& out, std::string_view timestamp) {
   out += R"(,"timestamp":")";
   if (timestamp.empty()) append_iso_timestamp(out);
   else out += timestamp;
@@ -181,7 +156,9 @@ std::string data_stream_envelope(std::string_view session_id, std::string_view s
                                  std::string_view data_json) {
   std::string out;
   out.reserve(96 + session_id.size() + stream_type.size() + data_json.size());
-  append_data_stream_envelope(out, session_id, stream_type, data_json);
+  append_data_stream_head(out, session_id, stream_type);
+  out += data_json;
+  append_data_stream_tail(out);
   return out;
 }
 

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <cstddef>
-#include <array>
 #include <string>
 #include <string_view>
 
@@ -30,18 +29,12 @@ bool json_plain(std::string_view s) noexcept;
 // {"type":"data_stream","sessionId":..,"streamType":..,"data":<data verbatim>,"timestamp":..}
 std::string data_stream_envelope(std::string_view session_id, std::string_view stream_type,
                                  std::string_view data_json);
-// The same as pieces whose concatenation is the envelope, when `session_id` and `stream_type` need
-// no escaping (json_plain) and `timestamp` is given; false (and `out` untouched) otherwise.
-using DataStreamParts = std::array<std::string_view, 9>;
-bool data_stream_parts(DataStreamParts& out, std::string_view session_id,
-                       std::string_view stream_type, std::string_view data_json,
-                       std::string_view timestamp, bool session_id_plain) noexcept;
-// The same, appended to `out` (the relay reuses one buffer per thread), with `timestamp` (an
-// append_iso_timestamp string, made once for every app of a fan-out) or now when empty;
-// `session_id_plain`: the caller knows json_plain(session_id) (the relay checks it once per app).
-void append_data_stream_envelope(std::string& out, std::string_view session_id,
-                                 std::string_view stream_type, std::string_view data_json,
-                                 std::string_view timestamp = {}, bool session_id_plain = false);
+// Its two ends, which the relay builds once (the head per app and stream type, the tail per
+// fan-out): {"type":"data_stream","sessionId":..,"streamType":..,"data": and
+// ,"timestamp":"<timestamp, or now when empty>"}
+void append_data_stream_head(std::string& out, std::string_view session_id,
+                             std::string_view stream_type);
+void append_data_stream_tail(std::string& out, std::string_view timestamp = {});
 // {"type":"tpa_connection_error","code":..,"message":..[,"correlationId":..],"timestamp":..}
 // (clients ignore fields they do not know; the id is left out when empty)
 std::string app_error_frame(std::string_view code, std::string_view message,
