@@ -105,7 +105,7 @@ CorrelationId::CorrelationId(std::string_view user_id) noexcept {
   size_ = static_cast<std::size_t>(p + 6 - data_);
 }
 
-// A table lookup per byte: this runs for every relayed frame (its stream type).
+// A table lookup per byte: quoting ids and stream types is common, escaping them rare.
 bool json_plain(std::string_view s) noexcept {
   static constexpr auto as_is = [] {
     std::array<bool, 256> t{};
