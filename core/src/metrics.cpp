@@ -172,7 +172,7 @@ std::size_t counter_shard(std::size_t shards) noexcept {
 
 MessageCounters::MessageCounters()
     : stride_(catalog_size()),
-      shard_len_((4 * stride_ + 4 + 7) / 8 * 8),  // whole cache lines: no sharing between threads
+      shard_len_((4 * stride_ + 4 + 7) / 8 * 8),  // cache-line multiples: shards meet at one line
       counts_(std::make_unique<std::atomic<uint64_t>[]>(kShards * shard_len_)) {}
 
 void MessageCounters::count(std::size_t row, std::size_t bytes_slot, uint64_t bytes) noexcept {
