@@ -1,6 +1,7 @@
-// The tests' WebSocket client (tests/support/ws_client.cpp, with rfc6455::accept_key of
-// tools/client_io): a 101 whose Sec-WebSocket-Accept is not the proof its key calls for is
-// refused, so no test can pass against a host that skips the RFC's proof. A raw server answers
+// The clients' side of the opening handshake: the tests' WebSocket client
+// (tests/support/ws_client.cpp) and the load generator (rfc6455::accept_matches of tools/client_io)
+// refuse a 101 whose Sec-WebSocket-Accept is not the proof its key calls for, so no test or
+// benchmark can pass against a server that skips the RFC's proof. A raw server answers
 // the request with the accept value it is given.
 #include "support/ws_client.hpp"
 
@@ -95,4 +96,17 @@ TEST_CASE("The client refuses a 101 with a wrong Sec-WebSocket-Accept", "[client
   WsClient client;
   CHECK_THROWS_WITH(client.connect(server.port(), "/glasses-ws"),
                     Catch::Contains("wrong Sec-WebSocket-Accept"));
+}
+
+TEST_CASE("rfc6455::accept_matches reads the field as the load generator meets it", "[client]") {
+  using glasshub::rfc6455::accept_key;
+  using glasshub::rfc6455::accept_matches;
+  const std::string key = "dGhlIHNhbXBsZSBub25jZQ==";
+  const std::string head = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n";
+  CHECK(accept_key(key) == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");  // RFC 6455 section 1.3's example
+  CHECK(accept_matches(head + "Sec-WebSocket-Accept: " + accept_key(key) + "\r\n\r\n", key));
+  CHECK(accept_matches(head + "sec-websocket-accept:\t" + accept_key(key) + " \r\n\r\n", key));
+  CHECK_FALSE(accept_matches(head + "Sec-WebSocket-Accept: " + key + "\r\n\r\n", key));
+  CHECK_FALSE(accept_matches(head + "Sec-WebSocket-Accept: " + accept_key("x") + "\r\n\r\n", key));
+  CHECK_FALSE(accept_matches(head + "\r\n", key));  // no field at all
 }

@@ -26,6 +26,24 @@ std::string accept_key(std::string_view key) {
   return std::string(reinterpret_cast<const char*>(b64), static_cast<std::size_t>(n));
 }
 
+bool accept_matches(std::string_view head, std::string_view key) {
+  constexpr std::string_view name = "sec-websocket-accept";
+  for (std::size_t at = head.find("\r\n"); at != std::string_view::npos;) {
+    const std::size_t begin = at + 2;
+    at = head.find("\r\n", begin);
+    const std::string_view line = head.substr(begin, at == std::string_view::npos ? at : at - begin);
+    const std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos ||
+        client_io::lowercase(std::string(line.substr(0, colon))) != name)
+      continue;
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+    return value == accept_key(key);
+  }
+  return false;
+}
+
 void append_header(std::string& out, uint64_t payload_size, Opcode opcode, bool fin,
                    const std::array<char, 4>& mask) {
   // Built on the stack and appended at once: the load generator frames every event.

@@ -25,6 +25,9 @@ std::string upgrade_request(std::string_view host, std::string_view target, std:
 // Sec-WebSocket-Accept for a Sec-WebSocket-Key (base64 of SHA-1 of key + the RFC's GUID),
 // computed here rather than taken from the host so that a wrong answer cannot pass.
 std::string accept_key(std::string_view key);
+// True when the response head (status line and fields, up to the blank line) carries a
+// Sec-WebSocket-Accept field equal to accept_key(key).
+bool accept_matches(std::string_view response_head, std::string_view key);
 
 // Appends one client frame with `mask` applied to the payload (all-zero keeps it as it is).
 void append_frame(std::string& out, std::string_view payload, Opcode opcode, bool fin,

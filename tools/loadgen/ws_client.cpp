@@ -26,6 +26,9 @@ char* thread_read_buffer() {
 // Any key works for a client: servers only unmask, and on loopback nothing sits in between to
 // be confused by predictable bytes. Zero keeps the payload as it is (queue() relies on it).
 constexpr std::array<char, 4> mask_key{};
+// The same key for every upgrade (the RFC's sample): its proof is checked in every 101 all the
+// same, so a server that does not compute it fails the run.
+constexpr std::string_view upgrade_key = "dGhlIHNhbXBsZSBub25jZQ==";
 
 }  // namespace
 
@@ -34,7 +37,7 @@ WsClient::WsClient(asio::io_context& ioc, WsClientListener& listener, int user, 
 
 void WsClient::open(const asio::ip::tcp::endpoint& endpoint, const std::string& target) {
   const std::string host = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
-  std::string request = rfc6455::upgrade_request(host, target, "dGhlIHNhbXBsZSBub25jZQ==");
+  std::string request = rfc6455::upgrade_request(host, target, upgrade_key);
   deadline_.expires_after(std::chrono::seconds(10));
   deadline_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
     if (!ec && !self->open_) self->fail("upgrade", "The socket was closed due to a timeout");
@@ -70,6 +73,8 @@ void WsClient::read_response() {
         const std::string_view status(self->in_.data(), std::min<std::size_t>(head, 12));
         if (status != "HTTP/1.1 101")
           return self->fail("upgrade", "refused: " + self->in_.substr(0, self->in_.find("\r\n")));
+        if (!rfc6455::accept_matches(std::string_view(self->in_).substr(0, head), upgrade_key))
+          return self->fail("upgrade", "a 101 with a wrong Sec-WebSocket-Accept");
         self->in_.erase(0, head);  // frames sent right behind the 101 stay
         self->deadline_.cancel();
         self->open_ = true;
