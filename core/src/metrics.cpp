@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <vector>
 
 namespace glasshub::core {
@@ -67,13 +66,12 @@ void HealthStats::count_unrouted(bool from_app, std::string_view type) {
   // another, and the lock and map search per relayed frame were ~2 % of a core at saturation.
   struct last_counter {
     uint64_t serial = 0;
-    char name[32];
-    std::size_t size = 0;
+    short_name name;
     std::atomic<uint64_t>* counter = nullptr;
   };
   thread_local last_counter last[2];
   last_counter& c = last[from_app ? 1 : 0];
-  if (c.serial == serial_ && same_bytes(type, {c.name, c.size})) {
+  if (c.serial == serial_ && c.name.is(type)) {
     c.counter->fetch_add(1, std::memory_order_relaxed);
     return;
   }
@@ -88,10 +86,8 @@ void HealthStats::count_unrouted(bool from_app, std::string_view type) {
     counter = &it->second;
     counter->fetch_add(1, std::memory_order_relaxed);
   }
-  if (type.size() > sizeof c.name) return;  // not cached (types longer than this are rare)
+  if (!c.name.keep(type)) return;  // not remembered (types this long are rare)
   c.serial = serial_;
-  c.size = type.size();
-  if (c.size) std::memcpy(c.name, type.data(), c.size);
   c.counter = counter;
 }
 
@@ -145,16 +141,13 @@ namespace {
 // The last type a thread counted at one call site, and its catalog index: traffic is mostly one
 // type after another, and a catalog search per frame was several string compares.
 struct last_type {
-  char name[32];
-  std::size_t size = sizeof name + 1;  // none yet
+  short_name name;
   std::size_t index = 0;
 
   std::size_t of(std::string_view type) noexcept {
-    if (type.empty()) return catalog_index(type);  // no bytes to compare (and a null data())
-    if (size <= sizeof name && same_bytes(type, {name, size})) return index;
+    if (name.is(type)) return index;
     index = catalog_index(type);
-    size = type.size() <= sizeof name ? type.size() : sizeof name + 1;
-    if (size <= sizeof name) std::memcpy(name, type.data(), size);
+    name.keep(type);
     return index;
   }
 };

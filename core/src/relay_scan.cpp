@@ -5,7 +5,6 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -30,11 +29,7 @@ namespace {
 // were a byte loop each, most of this scan's time.
 constexpr uint64_t kOnes = 0x0101010101010101ull;
 constexpr uint64_t kHighs = 0x8080808080808080ull;
-inline uint64_t load8(const char* p) noexcept {
-  uint64_t v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
+using short_strings_detail::load8;
 inline uint64_t zero_bytes(uint64_t v) noexcept { return (v - kOnes) & ~v & kHighs; }
 // Bytes below n (n <= 128); bytes >= 0x80 are never flagged.
 inline uint64_t bytes_below(uint64_t v, uint64_t n) noexcept { return (v - kOnes * n) & ~v & kHighs; }
@@ -45,6 +40,25 @@ inline uint64_t string_stops(uint64_t v) noexcept {
   return bytes_below(v, 0x20) | zero_bytes(v ^ (kOnes * '"')) | zero_bytes(v ^ (kOnes * '\\'));
 }
 inline uint64_t non_digits(uint64_t v) noexcept { return bytes_below(v, '0') | bytes_above(v, '9'); }
+
+// The first byte at or after `p` that a string cannot hold as it is ('"', '\\', a control), or
+// `end`.
+const char* string_stop(const char* p, const char* end) noexcept {
+  for (; end - p >= 8; p += 8)
+    if (const uint64_t stops = string_stops(load8(p)); stops != 0)
+      return p + std::countr_zero(stops) / 8;
+  while (p != end && *p != '"' && *p != '\\' && static_cast<unsigned char>(*p) >= 0x20) ++p;
+  return p;
+}
+
+// The first byte at or after `p` that is not a digit, or `end`.
+const char* digits_end(const char* p, const char* end) noexcept {
+  for (; end - p >= 8; p += 8)
+    if (const uint64_t stops = non_digits(load8(p)); stops != 0)
+      return p + std::countr_zero(stops) / 8;
+  while (p != end && *p >= '0' && *p <= '9') ++p;
+  return p;
+}
 
 // A validating scan of RFC 8259 JSON with nlohmann's acceptance rules (numbers must fit a
 // double, \u escapes must pair surrogates), storing nothing. Text frames reach it already checked
@@ -99,15 +113,9 @@ class Scanner {
     ++p_;  // the opening quote
     const char* start = p_;
     escaped = false;
-    while (p_ != end_) {
-      if (end_ - p_ >= 8) {
-        if (const uint64_t stops = string_stops(load8(p_)); stops == 0) {
-          p_ += 8;
-          continue;
-        } else {
-          p_ += std::countr_zero(stops) / 8;
-        }
-      }
+    for (;;) {
+      p_ = string_stop(p_, end_);
+      if (p_ == end_) return false;
       const auto c = static_cast<unsigned char>(*p_);
       if (c == '"') {
         raw = std::string_view(start, static_cast<std::size_t>(p_ - start));
@@ -115,11 +123,7 @@ class Scanner {
         return true;
       }
       if (c < 0x20) return false;
-      if (c != '\\') {
-        ++p_;
-        continue;
-      }
-      escaped = true;
+      escaped = true;  // a backslash
       if (++p_ == end_) return false;
       const char e = *p_++;
       switch (e) {
@@ -139,20 +143,11 @@ class Scanner {
         default: return false;
       }
     }
-    return false;
   }
 
   bool digits() {
     const char* start = p_;
-    while (end_ - p_ >= 8) {
-      const uint64_t stops = non_digits(load8(p_));
-      if (stops != 0) {
-        p_ += std::countr_zero(stops) / 8;
-        return p_ != start;
-      }
-      p_ += 8;
-    }
-    while (p_ != end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+    p_ = digits_end(p_, end_);
     return p_ != start;
   }
 
@@ -301,16 +296,8 @@ flat flat_object_of_type(std::string_view text, std::string_view type, std::size
   const char* const end = p + text.size();
   // Past a string's opening quote: the closing quote, or null for an escape, a control or the end.
   const auto string_end = [end](const char* q) -> const char* {
-    for (; end - q >= 8; q += 8)
-      if (const uint64_t stops = string_stops(load8(q)); stops != 0) {
-        q += std::countr_zero(stops) / 8;
-        return *q == '"' ? q : nullptr;
-      }
-    for (; q != end; ++q) {
-      if (*q == '"') return q;
-      if (*q == '\\' || static_cast<unsigned char>(*q) < 0x20) return nullptr;
-    }
-    return nullptr;
+    q = string_stop(q, end);
+    return q != end && *q == '"' ? q : nullptr;
   };
   if (max_depth < 1 || p == end || *p != '{') return flat::unsure;
   ++p;
@@ -338,15 +325,7 @@ flat flat_object_of_type(std::string_view text, std::string_view type, std::size
       if (p != end && *p == '0') {
         ++p;
       } else if (p != end && *p >= '1' && *p <= '9') {
-        while (end - p >= 8) {
-          const uint64_t stops = non_digits(load8(p));
-          if (stops != 0) {
-            p += std::countr_zero(stops) / 8;
-            break;
-          }
-          p += 8;
-        }
-        while (p != end && *p >= '0' && *p <= '9') ++p;
+        p = digits_end(p, end);
       } else if (p == start) {
         const std::string_view rest(p, static_cast<std::size_t>(end - p));
         std::size_t n = rest.starts_with("true") || rest.starts_with("null") ? 4

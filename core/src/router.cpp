@@ -1,7 +1,6 @@
 #include "router.hpp"
 
 #include <atomic>
-#include <cstring>
 
 namespace glasshub::core {
 
@@ -16,19 +15,16 @@ bool Router::unhandled(gh_endpoint endpoint, std::string_view type) const noexce
   struct last_answer {
     uint64_t serial = 0;
     gh_endpoint endpoint{};
-    char type[32];
-    std::size_t size = 0;
+    short_name type;
     bool unhandled = false;
   };
   thread_local last_answer last;
-  if (last.serial == serial_ && last.endpoint == endpoint && same_bytes(type, {last.type, last.size}))
+  if (last.serial == serial_ && last.endpoint == endpoint && last.type.is(type))
     return last.unhandled;
   const bool answer = !find(endpoint, type) && !observers(endpoint, type);
-  if (type.size() <= sizeof last.type) {
+  if (last.type.keep(type)) {
     last.serial = serial_;
     last.endpoint = endpoint;
-    last.size = type.size();
-    if (last.size) std::memcpy(last.type, type.data(), last.size);
     last.unhandled = answer;
   }
   return answer;

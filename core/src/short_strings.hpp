@@ -62,4 +62,27 @@ inline std::size_t short_hash(std::string_view s) noexcept {
   return static_cast<std::size_t>(h ^ (h >> 32));
 }
 
+// A short string held by value: what a thread remembers as the last type it looked up.
+class short_name {
+ public:
+  bool is(std::string_view s) const noexcept {
+    return size_ <= sizeof bytes_ && same_bytes(s, {bytes_, size_});
+  }
+  // Holds `s` when it fits, else holds nothing; says which.
+  bool keep(std::string_view s) noexcept {
+    if (s.size() > sizeof bytes_) {
+      size_ = none;
+      return false;
+    }
+    size_ = s.size();
+    if (size_) std::memcpy(bytes_, s.data(), size_);
+    return true;
+  }
+
+ private:
+  static constexpr std::size_t none = 33;
+  char bytes_[32];
+  std::size_t size_ = none;
+};
+
 }  // namespace glasshub::core

@@ -57,15 +57,14 @@ std::string iso_timestamp() {
 }
 
 namespace {
-// Writes `v` in base 36, at least `min_width` digits, at `out`; returns the end.
-char* append_base36(char* out, uint64_t v, size_t min_width = 1) {
+// Writes `v` in base 36 at `out`; returns the end.
+char* append_base36(char* out, uint64_t v) {
   char buf[16];
   size_t n = 0;
   do {
     buf[n++] = "0123456789abcdefghijklmnopqrstuvwxyz"[v % 36];
     v /= 36;
   } while (v && n < sizeof buf);
-  while (n < min_width && n < sizeof buf) buf[n++] = '0';
   while (n) *out++ = buf[--n];
   return out;
 }

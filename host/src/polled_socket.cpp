@@ -170,13 +170,14 @@ bool polled_socket::watch(boost::system::error_code& ec, batch_fn after_batch) {
   return poller_->add(*this, after_batch, ec);
 }
 
-std::size_t polled_socket::read_some(char* data, std::size_t size,
-                                     boost::system::error_code& ec) noexcept {
+namespace {
+// One non-blocking transfer: `call` again after EINTR; EAGAIN is would_block.
+template <class Call>
+std::size_t transfer(Call call, boost::system::error_code& ec) noexcept {
   for (;;) {
-    const ssize_t n = ::recv(fd_, data, size, 0);
+    const ssize_t n = call();
     if (n >= 0) {
       ec = {};
-      if (n == 0) ec = net::error::eof;
       return static_cast<std::size_t>(n);
     }
     if (errno == EINTR) continue;
@@ -185,20 +186,18 @@ std::size_t polled_socket::read_some(char* data, std::size_t size,
     return 0;
   }
 }
+}  // namespace
+
+std::size_t polled_socket::read_some(char* data, std::size_t size,
+                                     boost::system::error_code& ec) noexcept {
+  const std::size_t n = transfer([&] { return ::recv(fd_, data, size, 0); }, ec);
+  if (n == 0 && !ec) ec = net::error::eof;
+  return n;
+}
 
 std::size_t polled_socket::write_some(const char* data, std::size_t size,
                                       boost::system::error_code& ec) noexcept {
-  for (;;) {
-    const ssize_t n = ::send(fd_, data, size, MSG_NOSIGNAL);
-    if (n >= 0) {
-      ec = {};
-      return static_cast<std::size_t>(n);
-    }
-    if (errno == EINTR) continue;
-    ec = (errno == EAGAIN || errno == EWOULDBLOCK) ? boost::system::error_code(net::error::would_block)
-                                                   : last_error();
-    return 0;
-  }
+  return transfer([&] { return ::send(fd_, data, size, MSG_NOSIGNAL); }, ec);
 }
 
 std::size_t polled_socket::write_some(std::string_view head, std::string_view body,
@@ -208,17 +207,7 @@ std::size_t polled_socket::write_some(std::string_view head, std::string_view bo
   msghdr msg{};
   msg.msg_iov = parts;
   msg.msg_iovlen = 2;
-  for (;;) {
-    const ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
-    if (n >= 0) {
-      ec = {};
-      return static_cast<std::size_t>(n);
-    }
-    if (errno == EINTR) continue;
-    ec = (errno == EAGAIN || errno == EWOULDBLOCK) ? boost::system::error_code(net::error::would_block)
-                                                   : last_error();
-    return 0;
-  }
+  return transfer([&] { return ::sendmsg(fd_, &msg, MSG_NOSIGNAL); }, ec);
 }
 
 void polled_socket::shutdown_send() noexcept {
