@@ -9,13 +9,17 @@ namespace glasshub::host {
 
 namespace net = boost::asio;
 
-// One per io_context (an asio service): slots of armed timers, and the asio timer that ticks
-// while any is armed.
+// One per io_context (an asio service): slots of armed timers, and the asio timer that wakes
+// for the next slot that holds one (not every tick: an idle host sleeps between deadlines).
 class timer_wheel : public net::execution_context::service {
  public:
   static net::execution_context::id id;
   using clock = std::chrono::steady_clock;
   static constexpr std::chrono::milliseconds tick{10};
+  // Deadlines of a second or more fall due on a grid of 160 ms, so that many sockets' heartbeats
+  // and keepalives wake the host together instead of one by one.
+  static constexpr std::chrono::milliseconds long_deadline{1000};
+  static constexpr uint32_t grid = 16;
 
   explicit timer_wheel(net::execution_context& context)
       : service(context),
@@ -29,6 +33,7 @@ class timer_wheel : public net::execution_context::service {
     if (stopped_) return;
     const auto ticks = (after + tick - std::chrono::milliseconds(1)) / tick;
     t.due_ = now_tick() + static_cast<uint32_t>(std::max<int64_t>(ticks, 1));
+    if (after >= long_deadline) t.due_ = (t.due_ + grid - 1) / grid * grid;
     if (t.due_ <= done_) t.due_ = done_ + 1;  // the wheel has not caught up with the clock yet
     coarse_timer*& head = slots_[t.due_ % slots_.size()];
     t.prev_ = nullptr;
@@ -36,7 +41,7 @@ class timer_wheel : public net::execution_context::service {
     if (head) head->prev_ = &t;
     head = &t;
     ++armed_;
-    if (!ticking_) start_ticking();
+    if (!ticking_ || t.due_ < wake_) wake_at(t.due_);
   }
 
   void cancel(coarse_timer& t) {
@@ -68,9 +73,19 @@ class timer_wheel : public net::execution_context::service {
     --armed_;
   }
 
-  void start_ticking() {
+  // The earliest slot after the last one done that holds a timer (perhaps only of a later lap,
+  // which costs one early wakeup per lap).
+  uint32_t next_armed_slot() const {
+    for (uint32_t tick_no = done_ + 1; tick_no <= done_ + slots_.size(); ++tick_no)
+      if (slots_[tick_no % slots_.size()]) return tick_no;
+    return done_ + static_cast<uint32_t>(slots_.size());
+  }
+
+  // Replaces the pending wait, if any: its handler then sees operation_aborted.
+  void wake_at(uint32_t tick_no) {
     ticking_ = true;
-    ticker_.expires_at(start_ + tick * (done_ + 1));
+    wake_ = tick_no;
+    ticker_.expires_at(start_ + tick * tick_no);
     ticker_.async_wait([this](const boost::system::error_code& ec) {
       if (!ec) on_tick();
     });
@@ -96,7 +111,7 @@ class timer_wheel : public net::execution_context::service {
       }
     }
     done_ = now;
-    if (armed_ > 0) start_ticking();
+    if (armed_ > 0) wake_at(next_armed_slot());
   }
 
   void shutdown() override {
@@ -120,6 +135,7 @@ class timer_wheel : public net::execution_context::service {
   std::array<coarse_timer*, 1024> slots_{};  // a lap of 10.24 s; longer deadlines wait laps
   std::size_t armed_ = 0;
   uint32_t done_ = 0;  // every slot up to this tick has fired
+  uint32_t wake_ = 0;  // the tick the pending wait is for, while ticking_
   bool ticking_ = false;
   bool stopped_ = false;
   net::steady_timer ticker_;

@@ -26,8 +26,8 @@ class coarse_timer {
   coarse_timer(const coarse_timer&) = delete;
   coarse_timer& operator=(const coarse_timer&) = delete;
 
-  // Due in `after` (rounded up to the wheel's 10 ms), replacing any earlier arming. The owner's
-  // strand, as are cancel() and current().
+  // Due in `after`, rounded up to the wheel's 10 ms (to its 160 ms grid from a second on),
+  // replacing any earlier arming. The owner's strand, as are cancel() and current().
   void arm(std::chrono::milliseconds after);
   void cancel();
   bool current(uint32_t generation) const noexcept { return generation == generation_; }

@@ -1,6 +1,9 @@
 #include "polled_socket.hpp"
 
-#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/detail/reactor.hpp>
+#include <boost/asio/detail/scheduler.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 
 #include <fcntl.h>
 #include <sys/epoll.h>
@@ -24,19 +27,29 @@ boost::system::error_code last_error() noexcept {
 }
 }  // namespace
 
-// One per io_context (an asio service): the epoll set, itself watched by Asio's reactor. One wait
-// is outstanding while any socket is watched, so a thread that finds the set readable drains it
-// alone and posts each socket's work to that socket's strand.
+// One per io_context (an asio service): the epoll set, itself registered with Asio's reactor
+// as an internal descriptor whose one operation never completes (as Asio's own signal pipe
+// is): each edge of the set runs drain() from the reactor's completion, with no wait to start
+// again, so no epoll_ctl and no operation object per wakeup. That is Asio's detail API, fixed
+// with Boost 1.81 (Debian 12).
 class socket_poller : public net::execution_context::service {
  public:
   static net::execution_context::id id;
 
   explicit socket_poller(net::execution_context& context)
-      : service(context), watcher_(static_cast<net::io_context&>(context)) {
+      : service(context),
+        reactor_(net::use_service<net::detail::reactor>(context)),
+        one_thread_(net::use_service<net::detail::scheduler>(context).concurrency_hint() == 1),
+        busy_(net::make_work_guard(static_cast<net::io_context&>(context))) {
     const int epoll = ::epoll_create1(EPOLL_CLOEXEC);
     if (epoll < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
     epoll_ = epoll;
-    watcher_.assign(epoll);  // closed by the watcher
+    reactor_.init_task();  // the scheduler runs the reactor from now on
+    if (const int error = reactor_.register_internal_descriptor(
+            net::detail::reactor::read_op, epoll_, reactor_data_, &drain_op_)) {
+      ::close(epoll_);
+      throw std::system_error(error, std::generic_category(), "epoll set in the reactor");
+    }
   }
 
   bool add(polled_socket& s, polled_socket::batch_fn after_batch, boost::system::error_code& ec) {
@@ -54,7 +67,6 @@ class socket_poller : public net::execution_context::service {
       return false;
     }
     link(s);
-    if (!waiting_) wait();
     return true;
   }
 
@@ -65,6 +77,21 @@ class socket_poller : public net::execution_context::service {
   }
 
  private:
+  // The reactor's view of the set: perform() runs on each readiness edge and always says "not
+  // done", so the operation stays queued for the next one. The reactor destroys it (a call with
+  // no owner) only when the set leaves it; it lives in the poller.
+  struct drain_op : net::detail::reactor_op {
+    explicit drain_op(socket_poller* poller)
+        : reactor_op(boost::system::error_code(), &perform, &complete), poller(poller) {}
+    static status perform(reactor_op* op) {
+      static_cast<drain_op*>(op)->poller->drain();
+      return not_done;
+    }
+    static void complete(void*, net::detail::scheduler_operation*, const boost::system::error_code&,
+                         std::size_t) {}
+    socket_poller* poller;
+  };
+
   void link(polled_socket& s) {
     s.listed_ = true;
     s.prev_ = nullptr;
@@ -82,23 +109,15 @@ class socket_poller : public net::execution_context::service {
     s.prev_ = s.next_ = nullptr;
   }
 
-  void wait() {
-    waiting_ = true;
-    watcher_.async_wait(net::posix::stream_descriptor::wait_read,
-                        [this](const boost::system::error_code& ec) {
-                          if (!ec) on_ready();
-                        });
-  }
-
   // The set is edge-triggered inside Asio's edge-triggered reactor: drained whole each time, or
   // its next edge would never come.
-  // The batch's work runs after the lock is released, inline on this thread where it can: no
-  // round trip through the scheduler's queue (and its extra reactor pass) per wakeup.
-  void on_ready() {
+  // On a one-thread io_context the batch's work runs here, inline on this thread where it can:
+  // no round trip through the scheduler's queue (and its extra reactor pass) per wakeup. With
+  // more threads the batch posts, so the reactor's next edge of the set is not held up behind it.
+  void drain() {
     polled_socket::batch_fn after_batch = nullptr;
     {
       std::lock_guard lock(mutex_);
-      waiting_ = false;
       if (stopped_) return;
       for (;;) {
         const int n = ::epoll_wait(epoll_, events_, batch, 0);
@@ -108,10 +127,9 @@ class socket_poller : public net::execution_context::service {
         }
         if (n < batch) break;
       }
-      if (head_) wait();
       after_batch = after_batch_;
     }
-    if (after_batch) after_batch();
+    if (after_batch) after_batch(one_thread_);
   }
 
   void shutdown() override {
@@ -129,18 +147,24 @@ class socket_poller : public net::execution_context::service {
       }
       head_ = nullptr;
     }
-    boost::system::error_code ignored;
-    watcher_.close(ignored);
+    reactor_.deregister_internal_descriptor(epoll_, reactor_data_);
+    reactor_.cleanup_descriptor_data(reactor_data_);
+    ::close(epoll_);
+    busy_.reset();
     for (auto& [owner, ready] : abandoned) ready(owner, 0);
   }
 
   static constexpr int batch = 128;
+  net::detail::reactor& reactor_;
+  net::detail::reactor::per_descriptor_data reactor_data_ = nullptr;
+  drain_op drain_op_{this};
+  const bool one_thread_;
+  // The io_context runs while the poller exists, as it did while a wait on the set was pending.
+  net::executor_work_guard<net::io_context::executor_type> busy_;
   std::mutex mutex_;
   int epoll_ = -1;
-  net::posix::stream_descriptor watcher_;
   polled_socket* head_ = nullptr;  // watched sockets whose descriptor is open
   polled_socket::batch_fn after_batch_ = nullptr;
-  bool waiting_ = false;
   bool stopped_ = false;
   epoll_event events_[batch];
 };

@@ -27,8 +27,9 @@ class polled_socket {
   // again).
   using ready_fn = void (*)(void* owner, uint32_t events);
   // Called on the same thread after a batch of ready_fn calls, with the poller unlocked and from
-  // within the io_context's run (so work may run inline on a free strand).
-  using batch_fn = void (*)();
+  // within the io_context's run. `may_run_inline`: the io_context has one thread, so work may
+  // run here on a free strand; otherwise it should post, for the other threads to share.
+  using batch_fn = void (*)(bool may_run_inline);
 
   static uint32_t read_events(uint32_t events) noexcept {
     return events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR);

@@ -29,6 +29,11 @@ char* thread_read_buffer() {
   return buffer.data();
 }
 
+header_room& thread_header_room() {
+  thread_local header_room room;
+  return room;
+}
+
 std::unique_ptr<send_buffers> take_send_buffers() {
   auto& pool = thread_pool();
   if (pool.free.empty()) return std::make_unique<send_buffers>();

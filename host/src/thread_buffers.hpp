@@ -14,6 +14,15 @@ inline constexpr std::size_t read_chunk = 64 * 1024;
 // One read buffer per I/O thread (read_chunk bytes), shared by every socket the thread serves.
 char* thread_read_buffer();
 
+// While a received message is handed to its handler on this thread: its payload, and how many
+// bytes just before it (its own header, parsed already) a send of that same payload may
+// overwrite with the header of the frame it sends, so the frame leaves in one contiguous write.
+struct header_room {
+  char* payload = nullptr;
+  std::size_t size = 0;
+};
+header_room& thread_header_room();
+
 // A socket's send side while it has bytes to write: `fill` collects frames, `wire` is being
 // written (from `wire_sent` on). A drained socket gives them back and holds none while idle.
 struct send_buffers {

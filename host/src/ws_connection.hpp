@@ -80,8 +80,9 @@ class ws_connection final : public core::Connection,
   void open();
   // polled_socket::ready_fn: readiness edges become work for the strand, noted for run_ready.
   static void poll_ready(void* self, uint32_t events);
-  // polled_socket::batch_fn: the noted work, on each socket's strand (inline when it is free).
-  static void run_ready();
+  // polled_socket::batch_fn: the noted work, on each socket's strand (inline when it may and
+  // the strand is free).
+  static void run_ready(bool may_run_inline);
   void on_readable();
   void on_writable();
   bool consume(char* data, std::size_t size);

@@ -9,6 +9,7 @@
 #include <glasshub/core/log.hpp>
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 
 #include <vector>
 
@@ -51,7 +52,7 @@ void ws_connection::poll_ready(void* self, uint32_t events) {
   ready_work().push_back({std::move(conn), readable, writable});
 }
 
-void ws_connection::run_ready() {
+void ws_connection::run_ready(bool may_run_inline) {
   // Taken whole first: the work below may run a read handler, which never polls but may
   // destroy sockets, and their strands' queues may run other work inline.
   std::vector<ready_item>& noted = ready_work();
@@ -59,11 +60,13 @@ void ws_connection::run_ready() {
   batch.swap(noted);
   for (ready_item& item : batch) {
     const socket_strand strand = item.conn->strand_;
-    net::dispatch(strand, [conn = std::move(item.conn), readable = item.readable,
-                           writable = item.writable] {
+    auto work = [conn = std::move(item.conn), readable = item.readable,
+                 writable = item.writable] {
       if (writable) conn->on_writable();
       if (readable) conn->on_readable();
-    });
+    };
+    if (may_run_inline) net::dispatch(strand, std::move(work));
+    else net::post(strand, std::move(work));
   }
   batch.clear();
   if (noted.empty()) noted.swap(batch);  // keep the capacity for the next batch
@@ -169,7 +172,13 @@ bool ws_connection::on_frame(const ws::frame& f) {
       }
       if (f.op == ws::opcode::text && !ws::valid_utf8(payload))
         return fail(ws::close_code::bad_payload, "Invalid UTF-8"), false;
-      if (within_rate()) deliver(payload, f.op == ws::opcode::binary);
+      if (within_rate()) {
+        header_room& room = thread_header_room();
+        const header_room outer = room;
+        room = {f.payload, f.header_size};
+        deliver(payload, f.op == ws::opcode::binary);
+        room = outer;
+      }
       return !done_;
     case ws::opcode::cont: {
       if (!pending_ || !pending_->in_message)

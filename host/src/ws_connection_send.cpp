@@ -11,6 +11,8 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
+#include <cstring>
+
 namespace glasshub::host {
 
 namespace {
@@ -41,10 +43,20 @@ bool ws_connection::send(std::string_view frame, gh_frame_kind kind, gh_delivery
       if (size >= direct_write_min && !out_ && !waiting_writable_ && !failed_) {
         // Nothing queued: a large frame goes to the kernel from the caller's bytes (an audio
         // fan-out copied 3,200 bytes per app into our buffers first); only a rest is queued.
+        // A relay of the message being handled writes its header over the received one and
+        // sends one contiguous buffer.
         char h[ws::max_header];
         const std::size_t h_len = ws::write_header(h, op, size);
         boost::system::error_code ec;
-        const std::size_t n = socket_.write_some({h, h_len}, frame, ec);
+        const header_room& room = thread_header_room();
+        std::size_t n;
+        if (frame.data() == room.payload && h_len <= room.size) {
+          char* wire = room.payload - h_len;
+          std::memcpy(wire, h, h_len);
+          n = socket_.write_some(wire, h_len + size, ec);
+        } else {
+          n = socket_.write_some({h, h_len}, frame, ec);
+        }
         if (!ec && n == h_len + size) return true;
         std::string& fill = out_locked().fill;
         if (n < h_len) fill.append(h + n, h_len - n);

@@ -131,7 +131,7 @@ parse_result parse(char* data, std::size_t size, std::size_t max_payload) {
   unmask(payload, n, key);
   r.status = parse_status::complete;
   r.consumed = r.needed;
-  r.out = frame{op, fin, payload, static_cast<std::size_t>(n)};
+  r.out = frame{op, fin, payload, static_cast<std::size_t>(n), header};
   return r;
 }
 

@@ -40,6 +40,7 @@ struct frame {
   bool fin;
   char* payload;  // unmasked in place
   std::size_t size;
+  std::size_t header_size;  // the bytes just before `payload` that held the header and mask
 };
 
 enum class parse_status {
