@@ -112,13 +112,23 @@ gh_status UserSession::broadcast_to_apps(gh_frame_kind kind, std::string_view by
   return GH_OK;
 }
 
+// Written directly (the keys in nlohmann's order): plugins ask for it on timers for every user,
+// e.g. the audio plugin's microphone keep-alive.
 std::string UserSession::apps_json() const {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& [package, app] : apps)
-    out.push_back({{"packageName", package},
-                   {"connected", app.conn != nullptr},
-                   {"subscriptions", app.subscriptions}});
-  return out.dump();
+  std::string out = "[";
+  for (const auto& [package, app] : apps) {
+    if (out.size() > 1) out += ',';
+    out += app.conn ? R"({"connected":true,"packageName":)" : R"({"connected":false,"packageName":)";
+    append_json_quoted(out, package);
+    out += R"(,"subscriptions":[)";
+    for (std::size_t i = 0; i < app.subscriptions.size(); ++i) {
+      if (i) out += ',';
+      append_json_quoted(out, app.subscriptions[i]);
+    }
+    out += "]}";
+  }
+  out += ']';
+  return out;
 }
 
 gh_status UserSession::app_release(std::string_view package, uint16_t code,
