@@ -43,8 +43,8 @@ bool is_transcription_like(std::string_view s) {
          s.rfind("translation:", 0) == 0;
 }
 
-// What every app of the user (connected or in its grace period) needs from the microphone.
-// Read as events, with no document built: the keep-alive asks this of every user every 10 s.
+// What the apps list (User::apps_json) asks of the microphone, read as events with no document
+// built.
 class NeedsReader : public json::json_sax_t {
  public:
   MediaNeeds needs;
@@ -91,9 +91,9 @@ class NeedsReader : public json::json_sax_t {
   bool in_subscriptions_ = false;
 };
 
-MediaNeeds needs_of(const User& user) {
+MediaNeeds read_needs(const std::string& apps_json) {
   NeedsReader reader;
-  json::sax_parse(user.apps_json(), &reader);
+  json::sax_parse(apps_json, &reader);
   return reader.needs;
 }
 
@@ -318,6 +318,17 @@ class AudioPlugin : public Plugin {
   }
 
   // --- microphone (§9.13, after the reference MicrophoneManager) ------------------------------
+
+  // What every app of the user (connected or in its grace period) needs from the microphone now.
+  MediaNeeds needs_of(User& u) {
+    MicState& mic = state(u).mic;
+    std::string apps = u.apps_json();
+    if (apps != mic.apps_read) {
+      mic.apps_needs = read_needs(apps);
+      mic.apps_read = std::move(apps);
+    }
+    return mic.apps_needs;
+  }
 
   // 100 ms after the last subscription change: on at once, off after the hold-down.
   void on_subscriptions_settled(User& u) {

@@ -28,6 +28,11 @@ enum class GlassesLink { unknown, connected, disconnected };
 struct MicState {
   MediaNeeds needs;  // refreshed on every subscription change
 
+  // The apps list the needs were last read from, and what it said: the keep-alive's re-check
+  // (every 10 s per user) reads the list again only when it changed.
+  std::string apps_read;
+  MediaNeeds apps_needs;
+
   // What the phone was last told (reference MicrophoneManager fields).
   bool enabled = false;
   bool last_sent = false;
