@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -322,10 +323,11 @@ class AudioPlugin : public Plugin {
   // What every app of the user (connected or in its grace period) needs from the microphone now.
   MediaNeeds needs_of(User& u) {
     MicState& mic = state(u).mic;
-    std::string apps = u.apps_json();
-    if (apps != mic.apps_read) {
+    const std::string apps = u.apps_json();
+    const std::size_t seen = std::hash<std::string>{}(apps);
+    if (seen != mic.apps_read) {
       mic.apps_needs = read_needs(apps);
-      mic.apps_read = std::move(apps);
+      mic.apps_read = seen;
     }
     return mic.apps_needs;
   }

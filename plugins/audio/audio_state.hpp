@@ -28,9 +28,9 @@ enum class GlassesLink { unknown, connected, disconnected };
 struct MicState {
   MediaNeeds needs;  // refreshed on every subscription change
 
-  // The apps list the needs were last read from, and what it said: the keep-alive's re-check
-  // (every 10 s per user) reads the list again only when it changed.
-  std::string apps_read;
+  // The apps list the needs were last read from (its hash: no heap per user), and what it said:
+  // the keep-alive's re-check (every 10 s per user) reads the list again only when it changed.
+  std::size_t apps_read = 0;
   MediaNeeds apps_needs;
 
   // What the phone was last told (reference MicrophoneManager fields).
