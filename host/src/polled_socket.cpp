@@ -47,6 +47,7 @@ class socket_poller : public net::execution_context::service {
     reactor_.init_task();  // the scheduler runs the reactor from now on
     if (const int error = reactor_.register_internal_descriptor(
             net::detail::reactor::read_op, epoll_, reactor_data_, &drain_op_)) {
+      reactor_.cleanup_descriptor_data(reactor_data_);
       ::close(epoll_);
       throw std::system_error(error, std::generic_category(), "epoll set in the reactor");
     }
