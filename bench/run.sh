@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The one benchmark command of issue 8 (docs/benchmarks.md): builds glasshub and the load
 # generator (Release), installs the anchors' npm packages, runs scenarios (a) to (d) against
-# glasshub, Bun and Node ws — each server pinned to CPU 0, the load generator to CPU 1 — and
-# appends a table to docs/benchmarks.md (and prints it).
+# glasshub, Bun, Node ws and the floor (bench/anchors/floor, a minimal C++ relay) — each server
+# pinned to CPU 0, the load generator to CPU 1 — and appends a table to docs/benchmarks.md (and
+# prints it).
 #
 #   bench/run.sh                 # everything, ~12 minutes once built
 #   BENCH_SCENARIOS="a c" BENCH_SERVERS="glasshub bun" bench/run.sh   # a subset
@@ -11,13 +12,13 @@
 #
 # build/bench is a Release build with GLASSHUB_BUILD_TESTS=ON because the load generator's
 # set-up needs the test_app_starter test plugin, which the `release` preset does not build; only
-# the five targets the run needs are built.
+# the six targets the run needs are built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 command="bench/run.sh${BENCH_SCENARIOS:+ (BENCH_SCENARIOS=\"$BENCH_SCENARIOS\")}${BENCH_SERVERS:+ (BENCH_SERVERS=\"$BENCH_SERVERS\")}${BENCH_WINDOW:+ (BENCH_WINDOW=$BENCH_WINDOW)}${BENCH_ROUNDS:+ (BENCH_ROUNDS=$BENCH_ROUNDS)}"
 scenarios=${BENCH_SCENARIOS:-a b c d}
-servers=${BENCH_SERVERS:-glasshub bun ws}
+servers=${BENCH_SERVERS:-glasshub bun ws floor}
 duration=${BENCH_DURATION:-10}
 # Events in flight per user in (c): enough that every server, not the round trip, sets the pace
 # (docs/benchmarks.md, "Scenario (c)'s window").
@@ -29,7 +30,7 @@ echo "== build ($build, Release)" >&2
 export CCACHE_BASEDIR=$root CCACHE_NOHASHDIR=true
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGLASSHUB_BUILD_TESTS=ON >/dev/null
 cmake --build "$build" --target glasshub glasshub-loadgen glasshub_keepalive glasshub_audio \
-  test_app_starter >/dev/null
+  test_app_starter glasshub-floor-relay >/dev/null
 echo "== anchors (npm ci in bench/anchors)" >&2
 (cd bench/anchors && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 bun=bench/anchors/node_modules/.bin/bun
@@ -68,6 +69,7 @@ server_args() {
     glasshub) echo "--glasshub $build/bin/glasshub" ;;
     bun) echo "--server-cmd '$bun bench/anchors/bun/server.js'" ;;
     ws) echo "--server-cmd 'node bench/anchors/ws/server.js'" ;;
+    floor) echo "--server-cmd '$build/bin/glasshub-floor-relay'" ;;
   esac
 }
 
