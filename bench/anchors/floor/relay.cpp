@@ -4,10 +4,8 @@
 // glasshub, which it measures. What a relay costs when it does no more than the wire needs.
 //
 // Run: glasshub-floor-relay [port]   (or PORT=...; 0 picks a free port; HOST, JWT_SECRET).
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
+#include "handshake.hpp"
+#include "json_scan.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -35,6 +33,7 @@
 
 namespace {
 
+using namespace floor_relay;
 using std::string;
 using std::string_view;
 
@@ -51,180 +50,6 @@ struct Hash {
 template <class V>
 using StringMap = std::unordered_map<string, V, Hash, std::equal_to<>>;
 using StringSet = std::unordered_set<string, Hash, std::equal_to<>>;
-
-// --- JSON: just enough to read top-level members (no validation of the rest) -----------------
-
-const char* skip_ws(const char* p, const char* end) {
-  while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) ++p;
-  return p;
-}
-
-// Past the string that starts at `p` (a quote), or null.
-const char* skip_string(const char* p, const char* end) {
-  for (++p; p < end; ++p) {
-    if (*p == '\\') ++p;
-    else if (*p == '"') return p + 1;
-  }
-  return nullptr;
-}
-
-// Past the value at `p`, or null: strings and brackets are matched, scalars run to a delimiter.
-const char* skip_value(const char* p, const char* end) {
-  if (p >= end) return nullptr;
-  if (*p == '"') return skip_string(p, end);
-  if (*p != '{' && *p != '[') {
-    const char* q = p;
-    while (q < end && *q != ',' && *q != '}' && *q != ']' && *q != ' ' && *q != '\n' &&
-           *q != '\r' && *q != '\t')
-      ++q;
-    return q == p ? nullptr : q;
-  }
-  int depth = 0;
-  while (p < end) {
-    if (*p == '"') {
-      if (!(p = skip_string(p, end))) return nullptr;
-      continue;
-    }
-    if (*p == '{' || *p == '[') ++depth;
-    else if ((*p == '}' || *p == ']') && --depth == 0) return p + 1;
-    ++p;
-  }
-  return nullptr;
-}
-
-void append_utf8(string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xc0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xe0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  } else {
-    out += static_cast<char>(0xf0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  }
-}
-
-int hex_digit(char c) {
-  return c >= '0' && c <= '9' ? c - '0'
-         : c >= 'a' && c <= 'f' ? c - 'a' + 10
-         : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                : -1;
-}
-
-std::optional<uint32_t> hex4(string_view s) {
-  if (s.size() < 4) return std::nullopt;
-  uint32_t v = 0;
-  for (std::size_t i = 0; i < 4; ++i) {
-    const int d = hex_digit(s[i]);
-    if (d < 0) return std::nullopt;
-    v = v * 16 + static_cast<uint32_t>(d);
-  }
-  return v;
-}
-
-// The text of a JSON string token (quotes included), unescaped; lone surrogates become U+FFFD.
-std::optional<string> string_value(string_view token) {
-  if (token.size() < 2 || token.front() != '"' || token.back() != '"') return std::nullopt;
-  const string_view in = token.substr(1, token.size() - 2);
-  string out;
-  out.reserve(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '\\') {
-      out += in[i];
-      continue;
-    }
-    if (++i >= in.size()) return std::nullopt;
-    switch (in[i]) {
-      case '"': case '\\': case '/': out += in[i]; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 't': out += '\t'; break;
-      case 'u': {
-        auto cp = hex4(in.substr(i + 1));
-        if (!cp) return std::nullopt;
-        i += 4;
-        if (*cp >= 0xd800 && *cp < 0xdc00 && in.substr(i + 1, 2) == "\\u") {
-          const auto low = hex4(in.substr(i + 3));
-          if (low && *low >= 0xdc00 && *low < 0xe000) {
-            cp = 0x10000 + ((*cp - 0xd800) << 10) + (*low - 0xdc00);
-            i += 6;
-          }
-        }
-        append_utf8(out, *cp >= 0xd800 && *cp < 0xe000 ? 0xfffd : *cp);
-        break;
-      }
-      default: return std::nullopt;
-    }
-  }
-  return out;
-}
-
-// The raw token of the first top-level member `key` of the object `text`, or nullopt.
-std::optional<string_view> member(string_view text, string_view key) {
-  const char* p = skip_ws(text.data(), text.data() + text.size());
-  const char* const end = text.data() + text.size();
-  if (p >= end || *p != '{') return std::nullopt;
-  p = skip_ws(p + 1, end);
-  while (p < end && *p == '"') {
-    const char* key_end = skip_string(p, end);
-    if (!key_end) return std::nullopt;
-    const string_view raw(p, static_cast<std::size_t>(key_end - p));
-    p = skip_ws(key_end, end);
-    if (p >= end || *p != ':') return std::nullopt;
-    const char* value = skip_ws(p + 1, end);
-    const char* value_end = skip_value(value, end);
-    if (!value_end) return std::nullopt;
-    const string_view inner = raw.substr(1, raw.size() - 2);
-    if (inner == key || (inner.find('\\') != string_view::npos && string_value(raw) == key))
-      return string_view(value, static_cast<std::size_t>(value_end - value));
-    p = skip_ws(value_end, end);
-    if (p < end && *p == ',') p = skip_ws(p + 1, end);
-  }
-  return std::nullopt;
-}
-
-std::optional<string> string_member(string_view text, string_view key) {
-  const auto raw = member(text, key);
-  return raw ? string_value(*raw) : std::nullopt;
-}
-
-// JSON.stringify of a string.
-void append_quoted(string& out, string_view s) {
-  static constexpr char hex[] = "0123456789abcdef";
-  out += '"';
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u >= 0x20) {
-      out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c == '\b') {
-      out += "\\b";
-    } else if (c == '\f') {
-      out += "\\f";
-    } else {
-      out += "\\u00";
-      out += hex[u >> 4];
-      out += hex[u & 15];
-    }
-  }
-  out += '"';
-}
 
 // new Date().toISOString(), formatted again only when the millisecond changes.
 string_view iso_now() {
@@ -244,123 +69,6 @@ string_view iso_now() {
     std::memcpy(buf + 19, tail, sizeof tail);
   }
   return {buf, 24};
-}
-
-// --- tokens and the upgrade ----------------------------------------------------------------------
-
-string base64(const unsigned char* data, std::size_t size) {
-  string out(4 * ((size + 2) / 3), '\0');
-  EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(size));
-  return out;
-}
-
-std::optional<string> base64url_decode(string_view in) {
-  string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (const char c : in) {
-    const int v = c >= 'A' && c <= 'Z' ? c - 'A'
-                  : c >= 'a' && c <= 'z' ? c - 'a' + 26
-                  : c >= '0' && c <= '9' ? c - '0' + 52
-                  : c == '-' ? 62
-                  : c == '_' ? 63
-                             : -1;
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    if ((bits += 6) >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xff);
-    }
-  }
-  return out;
-}
-
-// userOfToken of relay.js: the `email` of an HS256 token signed with `secret` and not expired.
-std::optional<string> user_of_token(string_view token, const string& secret) {
-  const auto dot1 = token.find('.');
-  const auto dot2 = dot1 == string_view::npos ? dot1 : token.find('.', dot1 + 1);
-  if (dot2 == string_view::npos || token.find('.', dot2 + 1) != string_view::npos)
-    return std::nullopt;
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int mac_size = 0;
-  if (!HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-            reinterpret_cast<const unsigned char*>(token.data()), dot2, mac, &mac_size))
-    return std::nullopt;
-  string expected = base64(mac, mac_size);
-  while (!expected.empty() && expected.back() == '=') expected.pop_back();
-  for (char& c : expected) c = c == '+' ? '-' : c == '/' ? '_' : c;
-  const string_view signature = token.substr(dot2 + 1);
-  if (signature.size() != expected.size() ||
-      CRYPTO_memcmp(signature.data(), expected.data(), expected.size()) != 0)
-    return std::nullopt;
-  const auto claims = base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1));
-  if (!claims) return std::nullopt;
-  if (const auto exp = member(*claims, "exp"); exp && !exp->empty() && exp->front() != '"' &&
-                                               exp->front() != '{' && exp->front() != '[') {
-    char* end = nullptr;
-    const string number(*exp);
-    const double seconds = std::strtod(number.c_str(), &end);
-    if (end != number.c_str() && seconds < static_cast<double>(std::time(nullptr))) return std::nullopt;
-  }
-  return string_member(*claims, "email");
-}
-
-string accept_key(string_view key) {
-  const string input = string(key) + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-  unsigned char digest[SHA_DIGEST_LENGTH];
-  SHA1(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
-  return base64(digest, sizeof digest);
-}
-
-// URLSearchParams.get(name) on a query string: percent-decoded, '+' a space.
-std::optional<string> query_param(string_view query, string_view name) {
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const string_view pair = query.substr(0, amp);
-    query = amp == string_view::npos ? string_view() : query.substr(amp + 1);
-    const auto eq = pair.find('=');
-    if (pair.substr(0, eq) != name) continue;
-    const string_view raw = eq == string_view::npos ? string_view() : pair.substr(eq + 1);
-    string out;
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-      const int high = raw[i] == '%' && i + 2 < raw.size() ? hex_digit(raw[i + 1]) : -1;
-      const int low = high < 0 ? -1 : hex_digit(raw[i + 2]);
-      if (low >= 0) {
-        out += static_cast<char>(high * 16 + low);
-        i += 2;
-      } else {
-        out += raw[i] == '+' ? ' ' : raw[i];
-      }
-    }
-    return out;
-  }
-  return std::nullopt;
-}
-
-bool iequals(string_view a, string_view b) {
-  const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
-
-// The value of header `name` in a request head, trimmed.
-string_view header(string_view head, string_view name) {
-  std::size_t at = head.find("\r\n");
-  while (at != string_view::npos && at + 2 < head.size()) {
-    const auto next = head.find("\r\n", at + 2);
-    const string_view line = head.substr(at + 2, next - at - 2);
-    const auto colon = line.find(':');
-    if (colon != string_view::npos && iequals(line.substr(0, colon), name)) {
-      string_view value = line.substr(colon + 1);
-      while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-      while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
-      return value;
-    }
-    at = next;
-  }
-  return {};
 }
 
 // --- frames ----------------------------------------------------------------------------------------
@@ -430,32 +138,33 @@ struct App {
   string session_id;
   string package;
   Conn* conn;
-  StringSet subs;
-  StringMap<string> heads;  // stream type -> the envelope's constant head
-  const string& head(string_view type) {
-    auto it = heads.find(type);
-    if (it == heads.end()) {
-      string h = R"({"type":"data_stream","sessionId":)";
-      append_quoted(h, session_id);
-      h += R"(,"streamType":)";
-      append_quoted(h, type);
-      h += R"(,"data":)";
-      it = heads.emplace(string(type), std::move(h)).first;
-    }
-    return it->second;
+  StringMap<string> subs;  // stream type -> the envelope's constant head for this app
+  void subscribe(string_view type) {
+    string head = R"({"type":"data_stream","sessionId":)";
+    append_quoted(head, session_id);
+    head += R"(,"streamType":)";
+    append_quoted(head, type);
+    head += R"(,"data":)";
+    subs.try_emplace(string(type), std::move(head));
   }
+};
+
+// Where a stream's events go: an app's socket and its envelope head.
+struct Route {
+  Conn* conn;
+  const string* head;
 };
 
 struct User {
   string id;
   Conn* phone = nullptr;
   StringSet allowed;
-  StringMap<App*> apps;                   // sessionId -> App
-  StringMap<std::vector<App*>> by_stream;  // rebuilt on subscription changes
+  StringMap<App*> apps;                    // sessionId -> App
+  StringMap<std::vector<Route>> by_stream;  // rebuilt on subscription changes
   void reindex() {
     by_stream.clear();
     for (const auto& [sid, app] : apps)
-      for (const auto& s : app->subs) by_stream[s].push_back(app);
+      for (const auto& [type, head] : app->subs) by_stream[type].push_back({app->conn, &head});
   }
 };
 
@@ -712,19 +421,17 @@ class Relay {
     const auto apps = u.by_stream.find(type);
     if (apps == u.by_stream.end()) return;
     tail_.assign(R"(,"timestamp":")").append(iso_now()).append("\"}");  // once per event
-    for (App* app : apps->second) {
-      const string& head = app->head(type);
-      Conn& to = *app->conn;
-      append_header(to.out, head.size() + text.size() + tail_.size(), kText);
-      to.out.append(head).append(text).append(tail_);
-      mark_dirty(to);
+    for (const Route& to : apps->second) {
+      append_header(to.conn->out, to.head->size() + text.size() + tail_.size(), kText);
+      to.conn->out.append(*to.head).append(text).append(tail_);
+      mark_dirty(*to.conn);
     }
   }
 
   void deliver_audio(User& u, string_view bytes) {
     const auto apps = u.by_stream.find(string_view("audio_chunk"));
     if (apps == u.by_stream.end()) return;
-    for (App* app : apps->second) queue(*app->conn, bytes, kBinary);
+    for (const Route& to : apps->second) queue(*to.conn, bytes, kBinary);
   }
 
   void app_init(Conn& c, string_view text) {
@@ -744,7 +451,7 @@ class Relay {
     User& u = *session->second;
     if (const auto old = u.apps.find(*sid); old != u.apps.end())
       close_with(*old->second->conn, 1000, "Replaced by a newer connection");
-    c.app = std::make_unique<App>(App{&u, *sid, *package, &c, {}, {}});
+    c.app = std::make_unique<App>(App{&u, *sid, *package, &c, {}});
     u.apps[*sid] = c.app.get();
     string ack = R"({"type":"tpa_connection_ack","sessionId":)";
     append_quoted(ack, *sid);
@@ -759,18 +466,9 @@ class Relay {
     if (type == "subscription_update") {
       a.subs.clear();
       const auto list = member(text, "subscriptions");
-      if (list && list->front() == '[') {
-        const char* p = skip_ws(list->data() + 1, list->data() + list->size());
-        const char* const end = list->data() + list->size() - 1;
-        while (p < end) {
-          const char* next = skip_value(p, end);
-          if (!next) break;
-          const string_view item(p, static_cast<std::size_t>(next - p));
-          const auto stream = item.front() == '"' ? string_value(item) : string_member(item, "stream");
-          if (stream && !stream->empty()) a.subs.insert(*stream);
-          p = skip_ws(next, end);
-          if (p < end && *p == ',') p = skip_ws(p + 1, end);
-        }
+      for (const string_view item : list ? elements(*list) : std::vector<string_view>()) {
+        const auto stream = item.front() == '"' ? string_value(item) : string_member(item, "stream");
+        if (stream && !stream->empty()) a.subscribe(*stream);
       }
       a.user->reindex();
     } else if (type == "display_event" && a.user->phone) {
