@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -28,7 +29,6 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 namespace {
@@ -49,7 +49,6 @@ struct Hash {
 };
 template <class V>
 using StringMap = std::unordered_map<string, V, Hash, std::equal_to<>>;
-using StringSet = std::unordered_set<string, Hash, std::equal_to<>>;
 
 // new Date().toISOString(), formatted again only when the millisecond changes.
 string_view iso_now() {
@@ -133,19 +132,22 @@ struct Conn {
   explicit Conn(int f) : fd(f) {}
 };
 
+// A user holds a few apps and streams: vectors searched in order, no hash table per user.
 struct App {
   User* user;
   string session_id;
   string package;
   Conn* conn;
-  StringMap<string> subs;  // stream type -> the envelope's constant head for this app
+  std::vector<std::pair<string, string>> subs;  // stream type, the envelope's head for this app
   void subscribe(string_view type) {
+    for (const auto& sub : subs)
+      if (sub.first == type) return;
     string head = R"({"type":"data_stream","sessionId":)";
     append_quoted(head, session_id);
     head += R"(,"streamType":)";
     append_quoted(head, type);
     head += R"(,"data":)";
-    subs.try_emplace(string(type), std::move(head));
+    subs.emplace_back(type, std::move(head));
   }
 };
 
@@ -155,16 +157,36 @@ struct Route {
   const string* head;
 };
 
+struct Stream {
+  string type;
+  std::vector<Route> routes;
+};
+
 struct User {
   string id;
   Conn* phone = nullptr;
-  StringSet allowed;
-  StringMap<App*> apps;                    // sessionId -> App
-  StringMap<std::vector<Route>> by_stream;  // rebuilt on subscription changes
+  std::vector<string> allowed;  // packages test_allow_app let in
+  std::vector<App*> apps;       // one per sessionId
+  std::vector<Stream> streams;  // rebuilt on subscription changes
+  const std::vector<Route>* routes(string_view type) const {
+    for (const auto& s : streams)
+      if (s.type == type) return &s.routes;
+    return nullptr;
+  }
+  bool allows(string_view package) const {
+    for (const auto& p : allowed)
+      if (p == package) return true;
+    return false;
+  }
   void reindex() {
-    by_stream.clear();
-    for (const auto& [sid, app] : apps)
-      for (const auto& [type, head] : app->subs) by_stream[type].push_back({app->conn, &head});
+    streams.clear();
+    for (const App* app : apps)
+      for (const auto& [type, head] : app->subs) {
+        auto it = streams.begin();
+        while (it != streams.end() && it->type != type) ++it;
+        if (it == streams.end()) it = streams.insert(it, Stream{type, {}});
+        it->routes.push_back({app->conn, &head});
+      }
   }
 };
 
@@ -407,7 +429,7 @@ class Relay {
                                                          : std::optional<string>(*raw_package);
       if (!package) return;
       const string sid = u.id + "-" + *package;
-      u.allowed.insert(*package);
+      if (!u.allows(*package)) u.allowed.push_back(*package);
       sessions_[sid] = &u;
       string reply = R"({"type":"test_app_allowed","packageName":)";
       append_quoted(reply, *package);
@@ -418,10 +440,10 @@ class Relay {
       return;
     }
     if (type == "pong" || type == "ping") return;
-    const auto apps = u.by_stream.find(type);
-    if (apps == u.by_stream.end()) return;
+    const auto* routes = u.routes(type);
+    if (!routes) return;
     tail_.assign(R"(,"timestamp":")").append(iso_now()).append("\"}");  // once per event
-    for (const Route& to : apps->second) {
+    for (const Route& to : *routes) {
       append_header(to.conn->out, to.head->size() + text.size() + tail_.size(), kText);
       to.conn->out.append(*to.head).append(text).append(tail_);
       mark_dirty(*to.conn);
@@ -429,9 +451,8 @@ class Relay {
   }
 
   void deliver_audio(User& u, string_view bytes) {
-    const auto apps = u.by_stream.find(string_view("audio_chunk"));
-    if (apps == u.by_stream.end()) return;
-    for (const Route& to : apps->second) queue(*to.conn, bytes, kBinary);
+    if (const auto* routes = u.routes("audio_chunk"))
+      for (const Route& to : *routes) queue(*to.conn, bytes, kBinary);
   }
 
   void app_init(Conn& c, string_view text) {
@@ -440,7 +461,7 @@ class Relay {
     const auto package = string_member(text, "packageName");
     const auto session = sid ? sessions_.find(*sid) : sessions_.end();
     if (type != "tpa_connection_init" || session == sessions_.end() || !package ||
-        !session->second->allowed.contains(*package)) {
+        !session->second->allows(*package)) {
       string error = R"({"type":"tpa_connection_error","code":"INVALID_SESSION","message":)"
                      R"("unknown session","timestamp":")";
       error += iso_now();
@@ -449,10 +470,13 @@ class Relay {
       return close_with(c, 1008, "unknown session");
     }
     User& u = *session->second;
-    if (const auto old = u.apps.find(*sid); old != u.apps.end())
-      close_with(*old->second->conn, 1000, "Replaced by a newer connection");
+    for (App* old : u.apps)
+      if (old->session_id == *sid) {
+        close_with(*old->conn, 1000, "Replaced by a newer connection");  // detaches it
+        break;
+      }
     c.app = std::make_unique<App>(App{&u, *sid, *package, &c, {}});
-    u.apps[*sid] = c.app.get();
+    u.apps.push_back(c.app.get());
     string ack = R"({"type":"tpa_connection_ack","sessionId":)";
     append_quoted(ack, *sid);
     ack += R"(,"timestamp":")";
@@ -481,7 +505,7 @@ class Relay {
     if (c.kind == Kind::phone && c.user && c.user->phone == &c) c.user->phone = nullptr;
     if (c.app) {
       User& u = *c.app->user;
-      if (const auto it = u.apps.find(c.app->session_id); it != u.apps.end() && it->second == c.app.get()) {
+      if (const auto it = std::find(u.apps.begin(), u.apps.end(), c.app.get()); it != u.apps.end()) {
         u.apps.erase(it);
         u.reindex();
       }
