@@ -36,6 +36,7 @@ server.on('upgrade', (req, socket, head) => {
     wss.handleUpgrade(req, socket, head, (ws) => {
       socket.setNoDelay(true);
       const user = relay.phone.open(ws, userId);
+      ws.on('error', () => {});  // a protocol error closes this socket (ws does), not the process
       ws.on('message', (data, isBinary) => {
         if (isBinary) relay.phone.binary(user, data);
         else relay.phone.text(user, data.toString());
@@ -46,6 +47,7 @@ server.on('upgrade', (req, socket, head) => {
     wss.handleUpgrade(req, socket, head, (ws) => {
       socket.setNoDelay(true);
       let app = null;
+      ws.on('error', () => {});
       ws.on('message', (data, isBinary) => {
         if (isBinary) return;
         if (app) relay.app.text(app, data.toString());
