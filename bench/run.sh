@@ -5,7 +5,7 @@
 # pinned to CPU 0, the load generator to CPU 1 — and appends a table to docs/benchmarks.md (and
 # prints it).
 #
-#   bench/run.sh                 # everything, ~12 minutes once built
+#   bench/run.sh                 # everything, ~11 minutes once built
 #   BENCH_SCENARIOS="a c" BENCH_SERVERS="glasshub bun" bench/run.sh   # a subset
 #   BENCH_NO_APPEND=1 bench/run.sh                                    # print, do not append
 #   BENCH_ROUNDS=1 bench/run.sh                  # (a) and (b) once each instead of 3 rounds
