@@ -44,58 +44,22 @@ bool is_transcription_like(std::string_view s) {
          s.rfind("translation:", 0) == 0;
 }
 
-// What the apps list (User::apps_json) asks of the microphone, read as events with no document
-// built.
-class NeedsReader : public json::json_sax_t {
- public:
-  MediaNeeds needs;
-
-  bool string(string_t& s) override {
-    // A string element of an app's "subscriptions" array: [ { "subscriptions": [ s ] } ].
-    if (depth_ != 3 || !in_subscriptions_) return true;
-    if (s == "audio_chunk") needs.pcm = true;  // exact, as the reference (no wildcard)
-    else if (is_transcription_like(s)) needs.transcription = true;
-    return true;
-  }
-  bool key(string_t& k) override {
-    if (depth_ == 2) key_is_subscriptions_ = k == "subscriptions";
-    return true;
-  }
-  bool start_object(std::size_t) override { return enter(false); }
-  bool start_array(std::size_t) override { return enter(depth_ == 2 && key_is_subscriptions_); }
-  bool end_object() override { return leave(); }
-  bool end_array() override { return leave(); }
-  bool null() override { return true; }
-  bool boolean(bool) override { return true; }
-  bool number_integer(number_integer_t) override { return true; }
-  bool number_unsigned(number_unsigned_t) override { return true; }
-  bool number_float(number_float_t, const string_t&) override { return true; }
-  bool binary(binary_t&) override { return true; }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
-    needs = {};
-    return false;
-  }
-
- private:
-  bool enter(bool subscriptions) {
-    ++depth_;
-    if (depth_ == 3) in_subscriptions_ = subscriptions;
-    return true;
-  }
-  bool leave() {
-    if (depth_ == 3) in_subscriptions_ = false;
-    --depth_;
-    return true;
-  }
-  int depth_ = 0;
-  bool key_is_subscriptions_ = false;
-  bool in_subscriptions_ = false;
-};
-
+// What the apps list (User::apps_json) asks of the microphone.
 MediaNeeds read_needs(const std::string& apps_json) {
-  NeedsReader reader;
-  json::sax_parse(apps_json, &reader);
-  return reader.needs;
+  MediaNeeds n;
+  const json apps = json::parse(apps_json, nullptr, false);
+  if (!apps.is_array()) return n;
+  for (const auto& app : apps) {
+    const auto it = app.find("subscriptions");
+    if (it == app.end() || !it->is_array()) continue;
+    for (const auto& sub : *it) {
+      if (!sub.is_string()) continue;
+      const auto& s = sub.get_ref<const std::string&>();
+      if (s == "audio_chunk") n.pcm = true;  // exact, as the reference (no wildcard)
+      else if (is_transcription_like(s)) n.transcription = true;
+    }
+  }
+  return n;
 }
 
 // The timings of §9.13 / §10.1; every one can be set in the manifest's config (tests).

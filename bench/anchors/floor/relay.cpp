@@ -70,6 +70,15 @@ string_view iso_now() {
   return {buf, 24};
 }
 
+// {"type":<type>,"sessionId":<session id>,"timestamp":<now>}: both connection acks.
+string ack_frame(string_view type, string_view session_id) {
+  string ack = R"({"type":")";
+  ack.append(type).append(R"(","sessionId":)");
+  append_quoted(ack, session_id);
+  ack.append(R"(,"timestamp":")").append(iso_now()).append("\"}");
+  return ack;
+}
+
 // --- frames ----------------------------------------------------------------------------------------
 
 enum Opcode : uint8_t { kContinuation = 0, kText = 1, kBinary = 2, kClose = 8, kPing = 9, kPong = 10 };
@@ -402,12 +411,7 @@ class Relay {
     if (u.phone && u.phone != &c) close_with(*u.phone, 1000, "Replaced by a newer connection");
     u.phone = &c;
     c.user = &u;
-    string ack = R"({"type":"connection_ack","sessionId":)";
-    append_quoted(ack, u.id);
-    ack += R"(,"timestamp":")";
-    ack += iso_now();
-    ack += "\"}";
-    queue(c, ack, kText);
+    queue(c, ack_frame("connection_ack", u.id), kText);
   }
 
   void phone_text(User& u, string_view text) {
@@ -477,12 +481,7 @@ class Relay {
       }
     c.app = std::make_unique<App>(App{&u, *sid, *package, &c, {}});
     u.apps.push_back(c.app.get());
-    string ack = R"({"type":"tpa_connection_ack","sessionId":)";
-    append_quoted(ack, *sid);
-    ack += R"(,"timestamp":")";
-    ack += iso_now();
-    ack += "\"}";
-    queue(c, ack, kText);
+    queue(c, ack_frame("tpa_connection_ack", *sid), kText);
   }
 
   void app_text(App& a, string_view text) {
